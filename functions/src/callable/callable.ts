@@ -1,0 +1,83 @@
+import { HttpsError, onCall, type CallableFunction, type CallableRequest } from 'firebase-functions/https';
+import { ENFORCE_APP_CHECK, REGION } from '../config/params';
+import type { Operation } from '../core/operation';
+
+/**
+ * The callable door of an operation. The operation module (and zod, firebase-admin…) is loaded on
+ * the first call, not at cold start; the call then takes the same path as REST
+ * ({@link import('../core/execute-operation').executeOperation}), and an `AppError` is rethrown as
+ * the `HttpsError` of the same code, with the machine code and field details in `details`.
+ */
+export function callableFor(load: () => Promise<Operation>): CallableFunction<unknown, Promise<unknown>> {
+  return onCall(
+    { region: REGION, enforceAppCheck: ENFORCE_APP_CHECK, cors: false },
+    (request) => runCallable(load, request),
+  );
+}
+
+export async function runCallable(
+  load: () => Promise<Operation>,
+  request: CallableRequest,
+): Promise<unknown> {
+  const [op, { getRuntime }, { executeOperation }, { isAppError, ERROR_KINDS }] = await Promise.all([
+    load(),
+    import('../composition-root'),
+    import('../core/execute-operation'),
+    import('../core/errors'),
+  ]);
+  const runtime = getRuntime();
+  const requestId =
+    (request.rawRequest.header('x-request-id') as string | undefined) ?? crypto.randomUUID();
+  const caller =
+    request.auth === undefined
+      ? null
+      : {
+          uid: request.auth.uid,
+          admin: request.auth.token.admin === true,
+          email: request.auth.token.email,
+        };
+  const logger = runtime.logger.child({ requestId, function: op.name, userId: caller?.uid });
+  try {
+    if (caller !== null) {
+      await runtime.limiter.consume(`user:${caller.uid}`, {
+        limit: runtime.config.rateLimit.userPerMinute,
+        windowSeconds: 60,
+      });
+    }
+    let fresh = false;
+    const result = await executeOperation(op, {
+      rawInput: request.data ?? {},
+      caller,
+      requestId,
+      logger,
+      deps: runtime.deps,
+      requireFreshToken: async () => {
+        if (fresh) return;
+        const header = request.rawRequest.header('authorization');
+        const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+        if (token === undefined) {
+          throw new HttpsError('unauthenticated', 'A fresh ID token is required');
+        }
+        await runtime.tokens.verify(token, true);
+        fresh = true;
+      },
+    });
+    logger.info('Callable completed');
+    return result;
+  } catch (e) {
+    if (e instanceof HttpsError) throw e;
+    if (isAppError(e)) {
+      throw new HttpsError(ERROR_KINDS[e.code].callable, e.message, {
+        code: e.code,
+        details: e.details,
+        requestId,
+        retryAfterSeconds: e.retryAfterSeconds,
+      });
+    }
+    logger.error('Unhandled error', {
+      error: e instanceof Error ? e.message : String(e),
+      stack: e instanceof Error ? e.stack : undefined,
+    });
+    throw new HttpsError('internal', 'An unexpected error occurred', { requestId });
+  }
+}

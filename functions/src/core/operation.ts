@@ -1,0 +1,92 @@
+import type { z } from 'zod';
+import type { Firestore } from 'firebase-admin/firestore';
+import type { Clock } from './clock';
+import { AppError } from './errors';
+import type { Logger } from './logger';
+
+/**
+ * An operation is declared once — name, zod input and output, who may call it, handler — and
+ * the REST router, the callable adapter and the OpenAPI document are all derived from that one
+ * declaration (`src/http/operation-router.ts`, `src/callable/callable.ts`, `src/http/openapi.ts`).
+ */
+
+/** Who may call an operation. `user` = any signed-in user; `admin` = custom claim `admin: true`. */
+export type Access = 'public' | 'user' | 'admin';
+
+export interface Caller {
+  uid: string;
+  admin: boolean;
+  email?: string | undefined;
+}
+
+/** What every handler receives besides its input: the caller, request-scoped logging, deps. */
+export interface OperationContext {
+  /** `null` only for `public` operations called without a token. */
+  caller: Caller | null;
+  requestId: string;
+  logger: Logger;
+  deps: Deps;
+  /**
+   * Verifies the caller's token again, this time checking revocation (one extra Auth call).
+   * Sensitive work calls it; `admin` operations have it done before the handler runs.
+   */
+  requireFreshToken(): Promise<void>;
+}
+
+/** The dependencies a handler may use; built once per instance by the composition root. */
+export interface Deps {
+  db: Firestore;
+  clock: Clock;
+}
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface HttpBinding {
+  method: HttpMethod;
+  /** Express-style path below `/api`, e.g. `/users/:userId/preferences`. */
+  path: string;
+  /** Status of a successful answer (default 200). */
+  successStatus?: number;
+  tags?: string[];
+}
+
+// zod's object type with any shape; inputs are always objects so the REST door can assemble them
+// from path, query and body, and the OpenAPI door can split them back.
+export type InputSchema = z.ZodObject;
+
+export interface Operation<I extends InputSchema = InputSchema, O extends z.ZodType = z.ZodType> {
+  /** Callable export name and OpenAPI operationId. */
+  name: string;
+  summary: string;
+  description?: string;
+  access: Access;
+  http: HttpBinding;
+  input: I;
+  output: O;
+  handler(input: z.output<I>, ctx: OperationContext): Promise<z.input<O>>;
+}
+
+/** Declares an operation; the identity function that gives TypeScript the generic types. */
+export function defineOperation<I extends InputSchema, O extends z.ZodType>(
+  op: Operation<I, O>,
+): Operation<I, O> {
+  return op;
+}
+
+/** The caller, or 401 if there is none. */
+export function requireCaller(ctx: OperationContext): Caller {
+  if (ctx.caller === null) throw AppError.unauthenticated();
+  return ctx.caller;
+}
+
+/**
+ * A user may act on their own data; an admin may act on anyone's, and then the token is checked
+ * for revocation too (SPEC §5: other users' data is admin-only, and admin work is sensitive).
+ */
+export async function assertSelfOrAdmin(ctx: OperationContext, userId: string): Promise<Caller> {
+  const caller = requireCaller(ctx);
+  if (caller.uid === userId) return caller;
+  if (!caller.admin) throw AppError.forbidden();
+  await ctx.requireFreshToken();
+  return caller;
+}

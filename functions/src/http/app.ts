@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { AppError } from '../core/errors';
+import type { Operation } from '../core/operation';
+import type { Runtime } from '../runtime';
+import { errorHandler } from './error-handler';
+import { healthRouter } from './health.routes';
+import { requestLogger } from './locals';
+import { operationRouter } from './operation-router';
+import { openApiRouter } from './openapi.routes';
+
+/** A client may pass its own request id (for tracing across services) if it looks like one. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * The REST surface: Express with request ids, structured request logs, security headers, CORS
+ * allow-list, body limits, per-IP rate limit, the operation routes, health and OpenAPI, and one
+ * error handler. Routes answer under `/api` (Hosting rewrite, seed base URL) and at the root (the
+ * function's own URL).
+ */
+export function createApp(runtime: Runtime, operations: readonly Operation[]): express.Express {
+  const { config } = runtime;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxyHops);
+  app.set('json spaces', 0);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.header('x-request-id');
+    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const started = performance.now();
+    res.locals.requestId = requestId;
+    res.locals.logger = runtime.logger.child({ requestId, function: 'api' });
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const caller = res.locals.caller as { uid: string } | undefined;
+      requestLogger(res).info('Request completed', {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        durationMs: Math.round(performance.now() - started),
+        userId: caller?.uid,
+      });
+    });
+    next();
+  });
+
+  app.use(helmet());
+  const allowAny = config.corsOrigins.includes('*');
+  app.use(
+    cors({
+      origin: allowAny ? true : config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-Total-Count', 'X-Unread-Count'],
+      maxAge: 3600,
+    }),
+  );
+
+  // Cloud Functions parse the body before Express sees it and keep the bytes in `rawBody`; then
+  // only the size is ours to check. Elsewhere (tests, plain Node) express.json parses with a limit.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const raw = (req as Request & { rawBody?: Buffer }).rawBody;
+    if (raw !== undefined && raw.length > config.bodyLimitBytes) {
+      next(new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large'));
+      return;
+    }
+    next();
+  });
+  app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const ip = req.ip ?? 'unknown';
+    runtime.limiter
+      .consume(`ip:${ip}`, { limit: config.rateLimit.ipPerMinute, windowSeconds: 60 })
+      .then(() => {
+        next();
+      }, next);
+  });
+
+  const routes = express.Router();
+  routes.use(healthRouter(runtime));
+  routes.use(openApiRouter(operations));
+  routes.use(operationRouter(runtime, operations));
+  app.use(['/api', '/'], routes);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(AppError.notFound(`No route for ${req.method} ${req.path}`));
+  });
+  app.use(errorHandler((req) => requestLogger(req.res as Response)));
+  return app;
+}

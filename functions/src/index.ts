@@ -1,0 +1,11 @@
+/**
+ * The deployed functions, and nothing else. Each export is a thin adapter in src/functions/;
+ * the work happens in src/domain/ (see README "Architecture").
+ */
+export { api } from './functions/api.function';
+export {
+  getPreferences,
+  registerDevice,
+  unregisterDevice,
+  updatePreferences,
+} from './functions/users.callables';

@@ -1,0 +1,32 @@
+import type { Deps } from './core/operation';
+import type { Logger } from './core/logger';
+import type { Probe } from './domain/health/health.service';
+import type { RateLimiter } from './infra/rate-limiter';
+import type { TokenVerifier } from './infra/token-verifier';
+
+/** Settings of the HTTP and callable doors; from params in production, literal in tests. */
+export interface RuntimeConfig {
+  /** Origins allowed by CORS; `*` allows any. */
+  corsOrigins: string[];
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Proxy hops in front of the function (Google front end, Hosting) trusted for the client IP. */
+  trustProxyHops: number;
+  rateLimit: {
+    /** Requests per minute per signed-in user; 0 disables. */
+    userPerMinute: number;
+    /** Requests per minute per client IP; 0 disables. */
+    ipPerMinute: number;
+  };
+}
+
+/** Everything an adapter needs, built once per instance by the composition root. */
+export interface Runtime {
+  deps: Deps;
+  tokens: TokenVerifier;
+  limiter: RateLimiter;
+  logger: Logger;
+  config: RuntimeConfig;
+  probes: Record<string, Probe>;
+  version: string;
+}
