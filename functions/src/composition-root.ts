@@ -19,13 +19,18 @@ export function setRuntimeForTesting(runtime: Runtime | undefined): void {
 
 function buildRuntime(): Runtime {
   /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading keeps cold starts small */
-  const { getApps, initializeApp } = require('firebase-admin/app') as typeof import('firebase-admin/app');
-  const { getFirestore } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
+  const { getApps, initializeApp } =
+    require('firebase-admin/app') as typeof import('firebase-admin/app');
+  const { getFirestore } =
+    require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
   const { getAuth } = require('firebase-admin/auth') as typeof import('firebase-admin/auth');
   const params = require('./config/params') as typeof import('./config/params');
-  const { functionsLogger } = require('./infra/functions.logger') as typeof import('./infra/functions.logger');
-  const { firebaseTokenVerifier } = require('./infra/token-verifier') as typeof import('./infra/token-verifier');
-  const { firestoreRateLimiter } = require('./infra/rate-limiter') as typeof import('./infra/rate-limiter');
+  const { functionsLogger } =
+    require('./infra/functions.logger') as typeof import('./infra/functions.logger');
+  const { firebaseTokenVerifier } =
+    require('./infra/token-verifier') as typeof import('./infra/token-verifier');
+  const { firestoreRateLimiter } =
+    require('./infra/rate-limiter') as typeof import('./infra/rate-limiter');
   const { systemClock } = require('./core/clock') as typeof import('./core/clock');
   /* eslint-enable @typescript-eslint/no-require-imports */
 

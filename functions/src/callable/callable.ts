@@ -1,4 +1,9 @@
-import { HttpsError, onCall, type CallableFunction, type CallableRequest } from 'firebase-functions/https';
+import {
+  HttpsError,
+  onCall,
+  type CallableFunction,
+  type CallableRequest,
+} from 'firebase-functions/https';
 import { ENFORCE_APP_CHECK, REGION } from '../config/params';
 import type { Operation } from '../core/operation';
 
@@ -8,26 +13,38 @@ import type { Operation } from '../core/operation';
  * ({@link import('../core/execute-operation').executeOperation}), and an `AppError` is rethrown as
  * the `HttpsError` of the same code, with the machine code and field details in `details`.
  */
-export function callableFor(load: () => Promise<Operation>): CallableFunction<unknown, Promise<unknown>> {
-  return onCall(
-    { region: REGION, enforceAppCheck: ENFORCE_APP_CHECK, cors: false },
-    (request) => runCallable(load, request),
+export function callableFor(
+  load: () => Promise<Operation>,
+): CallableFunction<unknown, Promise<unknown>> {
+  // App Check is enforced in runCallable, not with onCall's `enforceAppCheck`: the SDK reads that
+  // option's value when the function is defined, i.e. during deploy-time analysis.
+  return onCall({ region: REGION, cors: false }, (request) =>
+    runCallable(load, request, ENFORCE_APP_CHECK.value()),
   );
 }
 
 export async function runCallable(
   load: () => Promise<Operation>,
   request: CallableRequest,
+  enforceAppCheck: boolean,
 ): Promise<unknown> {
-  const [op, { getRuntime }, { executeOperation }, { isAppError, ERROR_KINDS }] = await Promise.all([
-    load(),
-    import('../composition-root'),
-    import('../core/execute-operation'),
-    import('../core/errors'),
-  ]);
+  // The Functions framework has already verified any App Check token it got (`request.app`).
+  if (enforceAppCheck && request.app === undefined) {
+    throw new HttpsError('unauthenticated', 'A valid App Check token is required');
+  }
+  const [op, { getRuntime }, { executeOperation }, { isAppError, ERROR_KINDS }] = await Promise.all(
+    [
+      load(),
+      import('../composition-root'),
+      import('../core/execute-operation'),
+      import('../core/errors'),
+    ],
+  );
   const runtime = getRuntime();
-  const requestId =
-    (request.rawRequest.header('x-request-id') as string | undefined) ?? crypto.randomUUID();
+  // rawRequest is always there in production; tests may drive the handler without one.
+  const header = (name: string): string | undefined =>
+    (request.rawRequest as typeof request.rawRequest | undefined)?.header(name);
+  const requestId = header('x-request-id') ?? crypto.randomUUID();
   const caller =
     request.auth === undefined
       ? null
@@ -53,8 +70,7 @@ export async function runCallable(
       deps: runtime.deps,
       requireFreshToken: async () => {
         if (fresh) return;
-        const header = request.rawRequest.header('authorization');
-        const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+        const token = /^Bearer\s+(\S+)$/i.exec(header('authorization') ?? '')?.[1];
         if (token === undefined) {
           throw new HttpsError('unauthenticated', 'A fresh ID token is required');
         }

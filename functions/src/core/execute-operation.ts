@@ -13,6 +13,15 @@ export interface Invocation {
   requireFreshToken(): Promise<void>;
 }
 
+function withCallerDefaults(op: Operation, inv: Invocation): unknown {
+  const raw = inv.rawInput;
+  if (op.callerDefaults === undefined || inv.caller === null) return raw;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const filled: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  for (const field of op.callerDefaults) filled[field] ??= inv.caller.uid;
+  return filled;
+}
+
 /**
  * The single path every operation call takes, whichever door it came through: access check,
  * input validation (nothing is read or written before the input is valid), handler, and an output
@@ -24,7 +33,7 @@ export async function executeOperation(op: Operation, inv: Invocation): Promise<
     if (inv.caller?.admin !== true) throw AppError.forbidden();
     await inv.requireFreshToken();
   }
-  const input = parseOrThrow(op.input, inv.rawInput);
+  const input = parseOrThrow(op.input, withCallerDefaults(op, inv));
   const output = await op.handler(input, {
     caller: inv.caller,
     requestId: inv.requestId,

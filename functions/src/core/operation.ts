@@ -63,6 +63,11 @@ export interface Operation<I extends InputSchema = InputSchema, O extends z.ZodT
   http: HttpBinding;
   input: I;
   output: O;
+  /**
+   * Input fields that default to the caller's uid when omitted (`userId` for "my" data), so the
+   * Flutter app can call `getPreferences({})`. REST always supplies them from the path.
+   */
+  callerDefaults?: readonly string[];
   handler(input: z.output<I>, ctx: OperationContext): Promise<z.input<O>>;
 }
 

@@ -84,7 +84,8 @@ export function createApp(runtime: Runtime, operations: readonly Operation[]): e
   routes.use(healthRouter(runtime));
   routes.use(openApiRouter(operations));
   routes.use(operationRouter(runtime, operations));
-  app.use(['/api', '/'], routes);
+  app.use('/api', routes);
+  app.use(routes);
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(AppError.notFound(`No route for ${req.method} ${req.path}`));

@@ -37,7 +37,8 @@ export function sendError(res: Response, requestId: string, err: AppError): void
     requestId,
   };
   if (err.details !== undefined) body.details = err.details;
-  if (err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+  if (err.retryAfterSeconds !== undefined)
+    res.setHeader('Retry-After', String(err.retryAfterSeconds));
   res.status(err.status).json(body);
 }
 

@@ -47,8 +47,14 @@ export function buildOpenApiDocument(operations: readonly Operation[]): unknown 
     summary: 'Service health with a Firestore round-trip check',
     tags: ['ops'],
     responses: {
-      200: { description: 'Healthy or degraded', content: { 'application/json': { schema: healthReportSchema } } },
-      503: { description: 'Unhealthy', content: { 'application/json': { schema: healthReportSchema } } },
+      200: {
+        description: 'Healthy or degraded',
+        content: { 'application/json': { schema: healthReportSchema } },
+      },
+      503: {
+        description: 'Unhealthy',
+        content: { 'application/json': { schema: healthReportSchema } },
+      },
     },
   });
 
@@ -60,7 +66,8 @@ export function buildOpenApiDocument(operations: readonly Operation[]): unknown 
     for (const [key, schema] of Object.entries(shape)) {
       (params.includes(key) ? pathShape : restShape)[key] = schema;
     }
-    const inBody = op.http.method === 'post' || op.http.method === 'put' || op.http.method === 'patch';
+    const inBody =
+      op.http.method === 'post' || op.http.method === 'put' || op.http.method === 'patch';
     const hasRest = Object.keys(restShape).length > 0;
     const responses: Record<number, unknown> = {
       [op.http.successStatus ?? 200]: {
@@ -87,7 +94,12 @@ export function buildOpenApiDocument(operations: readonly Operation[]): unknown 
         ...(params.length > 0 ? { params: z.object(pathShape) } : {}),
         ...(hasRest && !inBody ? { query: z.object(restShape) } : {}),
         ...(hasRest && inBody
-          ? { body: { required: true, content: { 'application/json': { schema: z.strictObject(restShape) } } } }
+          ? {
+              body: {
+                required: true,
+                content: { 'application/json': { schema: z.strictObject(restShape) } },
+              },
+            }
           : {}),
       },
       responses: responses as never,

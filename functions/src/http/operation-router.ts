@@ -20,7 +20,10 @@ function assembleInput(req: Request): Record<string, unknown> {
  * Admin SDK, the per-user rate limit, then {@link executeOperation} — the same path the callable
  * door takes.
  */
-export function operationRouter(runtime: Runtime, operations: readonly Operation[]): express.Router {
+export function operationRouter(
+  runtime: Runtime,
+  operations: readonly Operation[],
+): express.Router {
   const router = express.Router();
   for (const op of operations) {
     router[op.http.method](op.http.path, (req: Request, res: Response, next: NextFunction) => {

@@ -1,4 +1,4 @@
-import { write, type LogEntry, type LogSeverity } from 'firebase-functions/logger';
+import { write, type LogEntry } from 'firebase-functions/logger';
 import type { LogFields, Logger } from '../core/logger';
 
 const LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' } as const;
@@ -22,7 +22,7 @@ export function functionsLogger(base: LogFields, sink: (entry: LogEntry) => void
     (level: keyof typeof LEVELS) =>
     (message: string, fields: LogFields = {}): void => {
       sink({
-        severity: LEVELS[level] as LogSeverity,
+        severity: LEVELS[level],
         timestamp: new Date().toISOString(),
         level: LEVELS[level] === 'WARNING' ? 'WARN' : LEVELS[level],
         ...base,

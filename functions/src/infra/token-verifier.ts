@@ -40,6 +40,7 @@ export function firebaseTokenVerifier(auth: Auth): TokenVerifier {
 export function bearerToken(header: string | undefined): string | null {
   if (header === undefined) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (match?.[1] === undefined) throw AppError.unauthenticated('Authorization must be "Bearer <ID token>"');
+  if (match?.[1] === undefined)
+    throw AppError.unauthenticated('Authorization must be "Bearer <ID token>"');
   return match[1];
 }

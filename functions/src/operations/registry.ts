@@ -12,4 +12,4 @@ export const operations: readonly Operation[] = [
   updatePreferencesOp,
   registerDeviceOp,
   unregisterDeviceOp,
-] as unknown as readonly Operation[];
+];

@@ -22,6 +22,7 @@ export const getPreferencesOp = defineOperation({
   summary: "Get a user's notification preferences",
   description: 'Defaults are returned for a user who never saved any. Own data, or admin.',
   access: 'user',
+  callerDefaults: ['userId'],
   http: { method: 'get', path: '/users/:userId/preferences', tags: ['users'] },
   input: z.strictObject({ userId }),
   output: z.object({ userId: z.string(), preferences: notificationPreferencesSchema }),
@@ -37,6 +38,7 @@ export const updatePreferencesOp = defineOperation({
   description:
     'Merges the given keys into the stored preferences; unknown keys are rejected. Own data, or admin.',
   access: 'user',
+  callerDefaults: ['userId'],
   http: { method: 'put', path: '/users/:userId/preferences', tags: ['users'] },
   input: z.strictObject({ userId, preferences: preferencesPatchSchema }),
   output: z.object({
@@ -48,7 +50,11 @@ export const updatePreferencesOp = defineOperation({
     await assertSelfOrAdmin(ctx, userId);
     const saved = await updatePreferences(ctx.deps.db, ctx.deps.clock, userId, preferences);
     ctx.logger.info('Preferences updated', { userId, keys: Object.keys(preferences) });
-    return { success: true as const, message: 'Preferences updated successfully', preferences: saved };
+    return {
+      success: true as const,
+      message: 'Preferences updated successfully',
+      preferences: saved,
+    };
   },
 });
 
@@ -58,6 +64,7 @@ export const registerDeviceOp = defineOperation({
   description:
     'Idempotent. A token belongs to one device of one user: registering it elsewhere moves it.',
   access: 'user',
+  callerDefaults: ['userId'],
   http: { method: 'post', path: '/users/:userId/devices', successStatus: 201, tags: ['users'] },
   input: z.strictObject({
     userId,
@@ -83,6 +90,7 @@ export const unregisterDeviceOp = defineOperation({
   summary: 'Unregister one of the user’s devices (by token or device id)',
   description: 'Idempotent: `removed` is false when there was nothing to remove.',
   access: 'user',
+  callerDefaults: ['userId'],
   http: { method: 'delete', path: '/users/:userId/devices', tags: ['users'] },
   input: z
     .strictObject({ userId, token: fcmTokenSchema.optional(), deviceId: deviceIdSchema.optional() })

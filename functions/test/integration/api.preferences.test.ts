@@ -132,7 +132,10 @@ describe('GET/PUT /api/users/{userId}/preferences', () => {
       [{ preferences: { pushNotifications: 'yes' } }, 'preferences.pushNotifications'],
       [{ preferences: { colour: 'blue' } }, 'preferences.colour'],
       [{ preferences: { digestHour: 24 } }, 'preferences.digestHour'],
-      [{ preferences: { quietHours: { start: '25:00', end: '07:00' } } }, 'preferences.quietHours.start'],
+      [
+        { preferences: { quietHours: { start: '25:00', end: '07:00' } } },
+        'preferences.quietHours.start',
+      ],
       [{ preferences: {} }, 'preferences'],
       [{}, 'preferences'],
       [{ preferences: { dailySummary: true }, extra: 1 }, 'extra'],
@@ -146,7 +149,9 @@ describe('GET/PUT /api/users/{userId}/preferences', () => {
       expect(res.body.code).toBe('VALIDATION_ERROR');
       expect(res.body.error).toBe('Invalid request data');
       expect(res.body.message).toContain(field);
-      expect(res.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+      expect(res.body.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field })]),
+      );
     }
     expect((await fs.db.doc(`users/${alice.uid}`).get()).exists).toBe(false);
   });

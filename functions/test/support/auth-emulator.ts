@@ -56,10 +56,13 @@ export async function startAuthEmulator(): Promise<RunningEmulator> {
     host,
     async stop() {
       if (child.exitCode === null && child.pid !== undefined) {
-        const done = new Promise((r) => child.once('exit', r));
+        const state = { exited: false };
+        const done = new Promise((r) => child.once('exit', r)).then(() => (state.exited = true));
         process.kill(-child.pid, 'SIGTERM');
-        await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
-        if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+        clearTimeout(timer);
+        if (!state.exited) process.kill(-child.pid, 'SIGKILL');
       }
       try {
         // Keep the emulator's debug log only if it says something went wrong.

@@ -6,7 +6,8 @@ import { AUTH_PROJECT_ID } from './auth-emulator';
 /** The Admin SDK's Auth for the emulator's project (the same project tokens are minted for). */
 export function testAuth(): Auth {
   const app =
-    getApps().find((a) => a.name === 'auth') ?? initializeApp({ projectId: AUTH_PROJECT_ID }, 'auth');
+    getApps().find((a) => a.name === 'auth') ??
+    initializeApp({ projectId: AUTH_PROJECT_ID }, 'auth');
   return getAuth(app);
 }
 
@@ -16,7 +17,11 @@ function emulator(): string {
   return `http://${host}/identitytoolkit.googleapis.com/v1`;
 }
 
-async function post<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+async function post<T>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -39,11 +44,14 @@ export interface TestUser {
 
 /** Signs in with email/password against the Auth emulator and returns a fresh ID token. */
 export async function signIn(email: string, password: string): Promise<string> {
-  const res = await post<{ idToken: string }>(`${emulator()}/accounts:signInWithPassword?key=fake-api-key`, {
-    email,
-    password,
-    returnSecureToken: true,
-  });
+  const res = await post<{ idToken: string }>(
+    `${emulator()}/accounts:signInWithPassword?key=fake-api-key`,
+    {
+      email,
+      password,
+      returnSecureToken: true,
+    },
+  );
   return res.idToken;
 }
 

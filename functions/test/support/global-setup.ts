@@ -2,7 +2,7 @@ import { freePort } from './ports';
 import { startAuthEmulator, AUTH_PROJECT_ID } from './auth-emulator';
 
 interface Stoppable {
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 declare global {
@@ -30,9 +30,10 @@ export default async function globalSetup(): Promise<void> {
   } else {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { startEmbeddedFirestore } = require('../../scripts/embedded-firestore.cjs') as {
-      startEmbeddedFirestore(o: { port: number; controlPort: number }): Promise<
-        Stoppable & { host: string; controlUrl: string }
-      >;
+      startEmbeddedFirestore: (o: {
+        port: number;
+        controlPort: number;
+      }) => Promise<Stoppable & { host: string; controlUrl: string }>;
     };
     const server = await startEmbeddedFirestore({
       port: await freePort(),

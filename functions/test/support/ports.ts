@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 
 /** A TCP port that was free a moment ago on loopback. */
@@ -21,7 +22,13 @@ export async function waitForHttp(url: string, timeoutMs: number): Promise<void>
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await fetch(url);
+      // node:http without keep-alive: a pooled socket (as fetch keeps) would hold the process open.
+      await new Promise<void>((resolve, reject) => {
+        get(url, { agent: false }, (res) => {
+          res.resume();
+          resolve();
+        }).on('error', reject);
+      });
       return;
     } catch {
       if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);

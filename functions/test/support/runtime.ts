@@ -12,10 +12,15 @@ export interface LogLine extends LogFields {
 }
 
 /** A logger that keeps every line (with its inherited fields) for assertions. */
-export function recordingLogger(lines: LogLine[] = [], base: LogFields = {}): Logger & { lines: LogLine[] } {
-  const emit = (level: string) => (message: string, fields: LogFields = {}) => {
-    lines.push({ ...base, ...fields, level, message });
-  };
+export function recordingLogger(
+  lines: LogLine[] = [],
+  base: LogFields = {},
+): Logger & { lines: LogLine[] } {
+  const emit =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) => {
+      lines.push({ ...base, ...fields, level, message });
+    };
   return {
     lines,
     debug: emit('DEBUG'),

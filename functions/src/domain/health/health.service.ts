@@ -51,21 +51,22 @@ export async function checkHealth(
   clock: Clock,
   options: HealthOptions,
 ): Promise<HealthReport> {
+  type Check = HealthReport['checks'][string];
   const entries = await Promise.all(
-    Object.entries(probes).map(async ([name, probe]) => {
+    Object.entries(probes).map(async ([name, probe]): Promise<[string, Check]> => {
       const started = performance.now();
       try {
         await withTimeout(probe(), options.timeoutMs);
         const latencyMs = Math.round(performance.now() - started);
-        return [name, { status: latencyMs > options.slowMs ? 'warn' : 'pass', latencyMs }] as const;
+        return [name, { status: latencyMs > options.slowMs ? 'warn' : 'pass', latencyMs }];
       } catch (e) {
         const latencyMs = Math.round(performance.now() - started);
         const error = e instanceof Error ? e.message : String(e);
-        return [name, { status: 'fail', latencyMs, error }] as const;
+        return [name, { status: 'fail', latencyMs, error: error.slice(0, 200) }];
       }
     }),
   );
-  const checks = Object.fromEntries(entries);
+  const checks: Record<string, Check> = Object.fromEntries(entries);
   const statuses = entries.map(([, c]) => c.status);
   const status = statuses.includes('fail')
     ? 'unhealthy'

@@ -57,7 +57,7 @@ export async function registerDevice(
       token: input.token,
       platform: input.platform,
       lastSeenAt: now,
-      createdAt: deviceSnap.exists ? (deviceSnap.get('createdAt') as unknown) ?? now : now,
+      createdAt: deviceSnap.exists ? ((deviceSnap.get('createdAt') as unknown) ?? now) : now,
     });
     tx.set(indexRef, { uid: userId, deviceId, updatedAt: now });
   });
@@ -84,8 +84,7 @@ export async function unregisterDevice(
     let token = input.token;
     if (deviceId === undefined && token !== undefined) {
       const owner = (await tx.get(db.collection(DEVICE_TOKENS).doc(tokenKey(token)))).data() as
-        | TokenOwner
-        | undefined;
+        TokenOwner | undefined;
       if (owner?.uid !== userId) return { removed: false };
       deviceId = owner.deviceId;
     }
