@@ -153,11 +153,11 @@ async function seedDemo(options = {}) {
   const app = initializeApp({ projectId }, `taskflow-seed-${randomUUID()}`);
   try {
     const auth = getAuth(app);
-    const users = [];
-    for (const spec of USERS) users.push(await ensureUser(auth, spec));
-
     const db = getFirestore(app);
-    const docs = demoDocuments(users, Timestamp);
+    // Documents first, Auth users second: creating a user fires onUserCreated, which then finds
+    // the demo profile and only adds the fields it lacks (preferences) instead of racing this
+    // seed with a default profile (timezone UTC).
+    const docs = demoDocuments(USERS, Timestamp);
     const refs = Object.keys(docs).map((p) => db.doc(p));
     const snaps = await db.getAll(...refs);
     const batch = db.batch();
@@ -168,6 +168,16 @@ async function seedDemo(options = {}) {
       created += 1;
     }
     if (created > 0) await batch.commit();
+    const users = [];
+    for (const spec of USERS) {
+      const user = await ensureUser(auth, spec);
+      if (user.uid !== spec.uid) {
+        process.stderr.write(
+          `[seed] ${spec.email} already exists with uid ${user.uid}, not ${spec.uid}\n`,
+        );
+      }
+      users.push(user);
+    }
 
     return {
       password: DEMO_PASSWORD,

@@ -9,3 +9,13 @@ export {
   unregisterDevice,
   updatePreferences,
 } from './functions/users.callables';
+export {
+  addProjectMember,
+  addWorkspaceMember,
+  changeWorkspaceMemberRole,
+  createProject,
+  createWorkspace,
+  removeProjectMember,
+  removeWorkspaceMember,
+} from './functions/workspaces.callables';
+export { onUserCreated, onUserDeleted } from './functions/auth.triggers';

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'FAILED_PRECONDITION'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNPROCESSABLE_ENTITY'
   | 'RATE_LIMITED'
@@ -49,6 +50,11 @@ export const ERROR_KINDS: Readonly<Record<ErrorCode, ErrorKind>> = {
   PERMISSION_DENIED: { status: 403, callable: 'permission-denied', summary: 'Access denied' },
   NOT_FOUND: { status: 404, callable: 'not-found', summary: 'Not found' },
   CONFLICT: { status: 409, callable: 'already-exists', summary: 'Conflict' },
+  FAILED_PRECONDITION: {
+    status: 400,
+    callable: 'failed-precondition',
+    summary: 'Invalid request for the current state',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, callable: 'invalid-argument', summary: 'Payload too large' },
   UNPROCESSABLE_ENTITY: {
     status: 422,

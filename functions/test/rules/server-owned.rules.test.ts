@@ -1,32 +1,44 @@
-import { assertFails, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
-import { seed, startRulesEnv, type ClientDb } from './rules-env';
+import { assertFails } from '@firebase/rules-unit-testing';
+import { PAST, useRulesEnv, type ClientDb } from './rules-env';
 
-// deviceTokens, rateLimits and _health are written and read by the Admin SDK only (which bypasses
-// the rules): no client, signed in or not, admin claim or not, may touch them.
+// Collections written and read by the Admin SDK only (which bypasses the rules): no client,
+// signed in or not, admin claim or not, may touch them, nor their subcollections at any depth.
+// Collections the rules do not name are denied too.
 
-let env: RulesTestEnvironment;
+/** Each server-owned collection and the id of one of its seeded documents. */
+const SERVER_OWNED: Record<string, string> = {
+  deviceTokens: 'fcm-alice-phone',
+  rateLimits: 'user:alice',
+  _health: 'probe',
+  scheduledJobs: 'daily-digest',
+  deliveries: 'd1',
+  activity: 'a1',
+  stats: 'global',
+  userStats: 'alice',
+  processedEvents: 'evt-1',
+  suppressions: 'alice@taskflow.test',
+  jobLocks: 'daily-digest',
+};
 
-beforeAll(async () => {
-  env = await startRulesEnv();
-});
-
-beforeEach(async () => {
-  await env.clearFirestore();
-  await seed(env, {
-    'deviceTokens/fcm-alice-phone': { uid: 'alice', deviceId: 'phone' },
-    'rateLimits/user:alice': { count: 1, windowStart: 0 },
-    '_health/probe': { ok: true },
-    'workspaces/w1': { name: 'Team' },
-  });
-});
-
-afterAll(async () => {
-  await env.clearFirestore();
-  await env.cleanup();
-});
+const rules = useRulesEnv(() => ({
+  ...Object.fromEntries(
+    Object.entries(SERVER_OWNED).map(([collection, id]) => [
+      `${collection}/${id}`,
+      { uid: 'alice', at: PAST },
+    ]),
+  ),
+  'scheduledJobs/daily-digest/runs/r1': { status: 'ok', at: PAST },
+  'stats/global/daily/2025-01-01': { tasksCreated: 3 },
+  'userStats/alice/weeks/2025-W01': { tasksDone: 5 },
+  'comments/c1': { uid: 'alice', text: 'hi' },
+  // Alice is a member of p1, so tasks/t1 is hers to read; its subcollections are still not.
+  'projects/p1': { name: 'Launch', workspaceId: 'w1', ownerId: 'alice', members: ['alice'] },
+  'tasks/t1': { title: 'Plan', projectId: 'p1', workspaceId: 'w1', createdBy: 'alice' },
+  'tasks/t1/stats/summary': { comments: 2 },
+}));
 
 function alice(): ClientDb {
-  return env.authenticatedContext('alice').firestore();
+  return rules.as('alice');
 }
 
 /** Every read a client can make of `collection`: get an existing document, and list. */
@@ -42,58 +54,107 @@ async function expectWritesDenied(db: ClientDb, collection: string, id: string):
   await assertFails(db.doc(`${collection}/${id}`).delete());
 }
 
-describe('deviceTokens (server-owned)', () => {
-  it('denies a signed-in user reading it (get and list)', async () => {
+// One case per collection, so that a rule that opened any one of them fails by name.
+describe('server-owned collections', () => {
+  it('denies a signed-in user reading or writing deviceTokens', async () => {
     await expectReadsDenied(alice(), 'deviceTokens', 'fcm-alice-phone');
-  });
-
-  it('denies a signed-in user writing it (create, update, delete)', async () => {
     await expectWritesDenied(alice(), 'deviceTokens', 'fcm-alice-phone');
   });
-});
 
-describe('rateLimits (server-owned)', () => {
-  it('denies a signed-in user reading it (get and list)', async () => {
+  it('denies a signed-in user reading or writing rateLimits', async () => {
     await expectReadsDenied(alice(), 'rateLimits', 'user:alice');
-  });
-
-  it('denies a signed-in user writing it (create, update, delete)', async () => {
     await expectWritesDenied(alice(), 'rateLimits', 'user:alice');
   });
-});
 
-describe('_health (server-owned)', () => {
-  it('denies a signed-in user reading it (get and list)', async () => {
+  it('denies a signed-in user reading or writing _health', async () => {
     await expectReadsDenied(alice(), '_health', 'probe');
+    await expectWritesDenied(alice(), '_health', 'probe');
   });
 
-  it('denies a signed-in user writing it (create, update, delete)', async () => {
-    await expectWritesDenied(alice(), '_health', 'probe');
+  it('denies a signed-in user reading or writing scheduledJobs', async () => {
+    await expectReadsDenied(alice(), 'scheduledJobs', 'daily-digest');
+    await expectWritesDenied(alice(), 'scheduledJobs', 'daily-digest');
+  });
+
+  it('denies a signed-in user reading or writing deliveries', async () => {
+    await expectReadsDenied(alice(), 'deliveries', 'd1');
+    await expectWritesDenied(alice(), 'deliveries', 'd1');
+  });
+
+  it('denies a signed-in user reading or writing activity', async () => {
+    await expectReadsDenied(alice(), 'activity', 'a1');
+    await expectWritesDenied(alice(), 'activity', 'a1');
+  });
+
+  it('denies a signed-in user reading or writing stats', async () => {
+    await expectReadsDenied(alice(), 'stats', 'global');
+    await expectWritesDenied(alice(), 'stats', 'global');
+  });
+
+  it('denies a signed-in user reading or writing userStats, even their own', async () => {
+    await expectReadsDenied(alice(), 'userStats', 'alice');
+    await expectWritesDenied(alice(), 'userStats', 'alice');
+  });
+
+  it('denies a signed-in user reading or writing processedEvents', async () => {
+    await expectReadsDenied(alice(), 'processedEvents', 'evt-1');
+    await expectWritesDenied(alice(), 'processedEvents', 'evt-1');
+  });
+
+  it('denies a signed-in user reading or writing suppressions, even their own address', async () => {
+    await expectReadsDenied(alice(), 'suppressions', 'alice@taskflow.test');
+    await expectWritesDenied(alice(), 'suppressions', 'alice@taskflow.test');
+  });
+
+  it('denies a signed-in user reading or writing jobLocks', async () => {
+    await expectReadsDenied(alice(), 'jobLocks', 'daily-digest');
+    await expectWritesDenied(alice(), 'jobLocks', 'daily-digest');
+  });
+});
+
+describe('subcollections of server-owned collections', () => {
+  it('denies scheduledJobs/{id}/runs', async () => {
+    await expectReadsDenied(alice(), 'scheduledJobs/daily-digest/runs', 'r1');
+    await expectWritesDenied(alice(), 'scheduledJobs/daily-digest/runs', 'r1');
+    await assertFails(alice().collectionGroup('runs').get());
+  });
+
+  it('denies aggregates at any depth under stats and userStats', async () => {
+    await expectReadsDenied(alice(), 'stats/global/daily', '2025-01-01');
+    await expectWritesDenied(alice(), 'userStats/alice/weeks', '2025-W01');
+  });
+
+  it('denies a stats subcollection under a task its project member may read', async () => {
+    await expectReadsDenied(alice(), 'tasks/t1/stats', 'summary');
+    await expectWritesDenied(alice(), 'tasks/t1/stats', 'summary');
+    await assertFails(alice().collectionGroup('stats').get());
   });
 });
 
 describe('server-owned collections, other clients', () => {
   it('denies a user with the admin custom claim (claims grant nothing in the rules)', async () => {
-    const admin = env.authenticatedContext('root', { admin: true }).firestore();
-    await expectReadsDenied(admin, 'deviceTokens', 'fcm-alice-phone');
-    await expectWritesDenied(admin, 'rateLimits', 'user:alice');
-    await expectReadsDenied(admin, '_health', 'probe');
+    const admin = rules.as('root', { admin: true });
+    for (const [collection, id] of Object.entries(SERVER_OWNED)) {
+      await expectReadsDenied(admin, collection, id);
+      await expectWritesDenied(admin, collection, id);
+    }
   });
 
   it('denies a client that is not signed in', async () => {
-    const anonymous = env.unauthenticatedContext().firestore();
-    await expectReadsDenied(anonymous, 'deviceTokens', 'fcm-alice-phone');
-    await expectReadsDenied(anonymous, 'rateLimits', 'user:alice');
-    await expectWritesDenied(anonymous, '_health', 'probe');
+    const anonymous = rules.anonymous();
+    for (const [collection, id] of Object.entries(SERVER_OWNED)) {
+      await expectReadsDenied(anonymous, collection, id);
+      await expectWritesDenied(anonymous, collection, id);
+    }
   });
 });
 
 describe('a collection the rules do not name (deny by default)', () => {
   it('denies a signed-in user reading it (get and list)', async () => {
-    await expectReadsDenied(alice(), 'workspaces', 'w1');
+    await expectReadsDenied(alice(), 'comments', 'c1');
   });
 
   it('denies a signed-in user writing it (create, update, delete)', async () => {
-    await expectWritesDenied(alice(), 'workspaces', 'w1');
+    await expectWritesDenied(alice(), 'comments', 'c1');
   });
 });

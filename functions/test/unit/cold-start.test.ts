@@ -9,9 +9,18 @@ describe('src/index (the deployed manifest)', () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const index = require('../../src/index') as Record<string, unknown>;
       expect(Object.keys(index).sort()).toEqual([
+        'addProjectMember',
+        'addWorkspaceMember',
         'api',
+        'changeWorkspaceMemberRole',
+        'createProject',
+        'createWorkspace',
         'getPreferences',
+        'onUserCreated',
+        'onUserDeleted',
         'registerDevice',
+        'removeProjectMember',
+        'removeWorkspaceMember',
         'unregisterDevice',
         'updatePreferences',
       ]);

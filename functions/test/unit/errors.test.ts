@@ -14,6 +14,7 @@ describe('error vocabulary', () => {
       PERMISSION_DENIED: [403, 'permission-denied'],
       NOT_FOUND: [404, 'not-found'],
       CONFLICT: [409, 'already-exists'],
+      FAILED_PRECONDITION: [400, 'failed-precondition'],
       PAYLOAD_TOO_LARGE: [413, 'invalid-argument'],
       UNPROCESSABLE_ENTITY: [422, 'failed-precondition'],
       RATE_LIMITED: [429, 'resource-exhausted'],

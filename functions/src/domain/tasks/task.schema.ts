@@ -1,0 +1,107 @@
+import type { Timestamp } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import { docId, isoInstant, uid } from '../shared.schema';
+
+export const taskStatusSchema = z.enum(['todo', 'in_progress', 'done']);
+export const taskPrioritySchema = z.enum(['low', 'medium', 'high']);
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+export type TaskPriority = z.infer<typeof taskPrioritySchema>;
+
+function isIanaZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const timeZoneSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine(isIanaZone, 'must be an IANA time zone such as Europe/Berlin')
+  .meta({ example: 'Europe/Berlin' });
+
+/**
+ * RFC 5545 recurrence. The rule is checked for shape here (FREQ present, only RRULE parts); the
+ * scheduling issue expands it with a recurrence library.
+ */
+export const recurrenceSchema = z
+  .strictObject({
+    rule: z
+      .string()
+      .min(8)
+      .max(500)
+      .regex(
+        /^(RRULE:)?(?=.*\bFREQ=(DAILY|WEEKLY|MONTHLY|YEARLY)\b)[A-Z]+=[A-Za-z0-9,+\-:]+(;[A-Z]+=[A-Za-z0-9,+\-:]+)*$/,
+        'must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO,WE',
+      ),
+    timezone: timeZoneSchema,
+  })
+  .meta({ id: 'Recurrence' });
+
+export const taskTitleSchema = z.string().trim().min(1).max(200);
+export const taskDescriptionSchema = z.string().max(5000);
+
+/** The fields a client may set, with their types; reused by create, PUT and PATCH. */
+export const editableTaskShape = {
+  title: taskTitleSchema,
+  description: taskDescriptionSchema,
+  assigneeId: uid.nullable(),
+  status: taskStatusSchema,
+  priority: taskPrioritySchema,
+  dueDate: isoInstant.nullable(),
+  recurrence: recurrenceSchema.nullable(),
+};
+
+export const taskSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    description: z.string(),
+    projectId: z.string(),
+    workspaceId: z.string(),
+    assigneeId: z.string().nullable(),
+    createdBy: z.string(),
+    status: taskStatusSchema,
+    priority: taskPrioritySchema,
+    dueDate: isoInstant.nullable(),
+    completedAt: isoInstant.nullable(),
+    recurrence: z.object({ rule: z.string(), timezone: z.string() }).nullable(),
+    deletedAt: isoInstant.nullable(),
+    createdAt: isoInstant,
+    updatedAt: isoInstant,
+  })
+  .meta({ id: 'Task' });
+export type Task = z.infer<typeof taskSchema>;
+
+export const taskIdSchema = docId.meta({ description: 'Task id' });
+
+/** `tasks/{id}` as stored (server-owned bookkeeping fields are not listed). */
+export interface TaskDoc {
+  title: string;
+  description: string;
+  projectId: string;
+  workspaceId: string;
+  assigneeId: string | null;
+  createdBy: string;
+  status: TaskStatus;
+  priority: TaskPriority;
+  dueDate: Timestamp | null;
+  completedAt: Timestamp | null;
+  recurrence: { rule: string; timezone: string } | null;
+  deletedAt: Timestamp | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface TaskEdit {
+  title?: string | undefined;
+  description?: string | undefined;
+  assigneeId?: string | null | undefined;
+  status?: TaskStatus | undefined;
+  priority?: TaskPriority | undefined;
+  dueDate?: string | null | undefined;
+  recurrence?: { rule: string; timezone: string } | null | undefined;
+}

@@ -1,0 +1,286 @@
+import { FieldValue, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import type { Clock } from '../../core/clock';
+import { AppError } from '../../core/errors';
+import type { Caller } from '../../core/operation';
+import type { QueryShape } from '../../core/query-shape';
+import { applyShape } from '../../core/query-shape';
+import { iso } from '../shared.schema';
+import { USERS } from '../users/preferences.service';
+import type { Workspace, WorkspaceDoc, WorkspaceRole } from './workspace.schema';
+
+export const WORKSPACES = 'workspaces';
+
+export const MY_WORKSPACES_QUERY: QueryShape = {
+  collection: WORKSPACES,
+  equals: [],
+  arrayContains: 'members',
+  orderBy: [['createdAt', 'desc']],
+};
+
+/** The projects of one workspace a given user belongs to (to detach a leaving member). */
+export const WORKSPACE_PROJECTS_OF_MEMBER_QUERY: QueryShape = {
+  collection: 'projects',
+  equals: ['workspaceId'],
+  arrayContains: 'members',
+  orderBy: [],
+};
+
+export function toWorkspace(id: string, d: WorkspaceDoc): Workspace {
+  return {
+    id,
+    name: d.name,
+    description: d.description,
+    ownerId: d.ownerId,
+    members: d.members,
+    roles: d.roles,
+    createdAt: iso(d.createdAt) ?? '',
+    updatedAt: iso(d.updatedAt) ?? '',
+  };
+}
+
+/** gRPC ALREADY_EXISTS, as thrown by `create()` on an existing document. */
+export function isAlreadyExists(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && 'code' in e && e.code === 6;
+}
+
+export function roleOf(ws: WorkspaceDoc, uid: string): WorkspaceRole | undefined {
+  return ws.members.includes(uid) ? (ws.roles[uid] ?? 'member') : undefined;
+}
+
+export function countOwners(ws: WorkspaceDoc): number {
+  return ws.members.filter((m) => ws.roles[m] === 'owner').length;
+}
+
+/** Loads a workspace the caller may see: 404 if it does not exist, 403 if not a member. */
+export async function loadWorkspaceFor(
+  db: Firestore,
+  workspaceId: string,
+  caller: Caller,
+): Promise<{ ws: WorkspaceDoc; role: WorkspaceRole | undefined }> {
+  const snap = await db.collection(WORKSPACES).doc(workspaceId).get();
+  if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
+  const ws = snap.data() as WorkspaceDoc;
+  const role = roleOf(ws, caller.uid);
+  if (role === undefined && !caller.admin) throw AppError.forbidden();
+  return { ws, role };
+}
+
+async function assertUserExists(db: Firestore, userId: string): Promise<void> {
+  const snap = await db.collection(USERS).doc(userId).get();
+  if (!snap.exists) {
+    throw new AppError('UNPROCESSABLE_ENTITY', `userId: no user ${userId}`, [
+      { field: 'userId', message: 'no such user' },
+    ]);
+  }
+}
+
+/**
+ * Creates a workspace whose only member is its creator, as owner. With a client-chosen `id` a
+ * retried request returns the workspace the first attempt created instead of a duplicate.
+ */
+export async function createWorkspace(
+  db: Firestore,
+  clock: Clock,
+  owner: Caller,
+  input: { id?: string | undefined; name: string; description: string },
+): Promise<Workspace> {
+  const ref =
+    input.id === undefined
+      ? db.collection(WORKSPACES).doc()
+      : db.collection(WORKSPACES).doc(input.id);
+  const now = Timestamp.fromDate(clock.now());
+  const doc: WorkspaceDoc = {
+    name: input.name,
+    description: input.description,
+    ownerId: owner.uid,
+    members: [owner.uid],
+    roles: { [owner.uid]: 'owner' },
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await ref.create(doc);
+    return toWorkspace(ref.id, doc);
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+    const existing = (await ref.get()).data() as WorkspaceDoc;
+    if (existing.ownerId !== owner.uid)
+      throw new AppError('CONFLICT', `Workspace ${ref.id} already exists`);
+    return toWorkspace(ref.id, existing);
+  }
+}
+
+export async function getWorkspace(
+  db: Firestore,
+  workspaceId: string,
+  caller: Caller,
+): Promise<Workspace> {
+  const { ws } = await loadWorkspaceFor(db, workspaceId, caller);
+  return toWorkspace(workspaceId, ws);
+}
+
+/** The caller's workspaces, newest first (at most `limit`). */
+export async function listMyWorkspaces(
+  db: Firestore,
+  uid: string,
+  limit: number,
+): Promise<Workspace[]> {
+  const snap = await applyShape(db.collection(WORKSPACES), MY_WORKSPACES_QUERY, {
+    equals: {},
+    arrayContains: uid,
+  })
+    .limit(limit)
+    .get();
+  return snap.docs.map((d) => toWorkspace(d.id, d.data() as WorkspaceDoc));
+}
+
+/** Who may manage members: workspace owners and admins, and platform admins. */
+function assertCanManage(role: WorkspaceRole | undefined, caller: Caller): void {
+  if (caller.admin || role === 'owner' || role === 'admin') return;
+  throw AppError.forbidden('Only workspace owners and admins can manage members');
+}
+
+/** Granting or taking away owner/admin needs an owner (or a platform admin). */
+function assertCanGrant(
+  role: WorkspaceRole | undefined,
+  caller: Caller,
+  granted: WorkspaceRole,
+): void {
+  if (granted === 'member' || caller.admin || role === 'owner') return;
+  if (granted === 'admin' && role === 'admin') return;
+  throw AppError.forbidden(`Only a workspace owner can grant the ${granted} role`);
+}
+
+export async function addWorkspaceMember(
+  db: Firestore,
+  clock: Clock,
+  caller: Caller,
+  workspaceId: string,
+  userId: string,
+  role: WorkspaceRole,
+): Promise<Workspace> {
+  await assertUserExists(db, userId);
+  const ref = db.collection(WORKSPACES).doc(workspaceId);
+  return db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
+    const ws = snap.data() as WorkspaceDoc;
+    const callerRole = roleOf(ws, caller.uid);
+    if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
+    assertCanManage(callerRole, caller);
+    assertCanGrant(callerRole, caller, role);
+    const current = roleOf(ws, userId);
+    if (current === role) return toWorkspace(workspaceId, ws);
+    if (current !== undefined) {
+      throw new AppError('CONFLICT', `${userId} is already a ${current}; change the role instead`);
+    }
+    const now = Timestamp.fromDate(clock.now());
+    tx.update(ref, {
+      members: FieldValue.arrayUnion(userId),
+      [`roles.${userId}`]: role,
+      updatedAt: now,
+    });
+    return toWorkspace(workspaceId, {
+      ...ws,
+      members: [...ws.members, userId],
+      roles: { ...ws.roles, [userId]: role },
+      updatedAt: now,
+    });
+  });
+}
+
+export async function changeWorkspaceRole(
+  db: Firestore,
+  clock: Clock,
+  caller: Caller,
+  workspaceId: string,
+  userId: string,
+  role: WorkspaceRole,
+): Promise<Workspace> {
+  const ref = db.collection(WORKSPACES).doc(workspaceId);
+  return db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
+    const ws = snap.data() as WorkspaceDoc;
+    const callerRole = roleOf(ws, caller.uid);
+    if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
+    assertCanManage(callerRole, caller);
+    const current = roleOf(ws, userId);
+    if (current === undefined)
+      throw AppError.notFound(`${userId} is not a member of ${workspaceId}`);
+    // Changing an owner or an admin is a grant too: only owners may demote owners.
+    assertCanGrant(callerRole, caller, role);
+    if (current !== 'member') assertCanGrant(callerRole, caller, current);
+    if (current === role) return toWorkspace(workspaceId, ws);
+    if (current === 'owner' && countOwners(ws) === 1) {
+      throw new AppError(
+        'UNPROCESSABLE_ENTITY',
+        'role: the last owner cannot be demoted; make another member owner first',
+        [{ field: 'role', message: 'last owner' }],
+      );
+    }
+    const now = Timestamp.fromDate(clock.now());
+    tx.update(ref, { [`roles.${userId}`]: role, updatedAt: now });
+    return toWorkspace(workspaceId, {
+      ...ws,
+      roles: { ...ws.roles, [userId]: role },
+      updatedAt: now,
+    });
+  });
+}
+
+/**
+ * Removes a member (or lets a member leave). The last owner cannot leave. The member is also
+ * removed from the workspace's projects and their tasks there are unassigned (bounded batches).
+ */
+export async function removeWorkspaceMember(
+  db: Firestore,
+  clock: Clock,
+  caller: Caller,
+  workspaceId: string,
+  userId: string,
+  detach: (projectIds: string[]) => Promise<void>,
+): Promise<{ removed: boolean }> {
+  const ref = db.collection(WORKSPACES).doc(workspaceId);
+  const removed = await db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
+    const ws = snap.data() as WorkspaceDoc;
+    const callerRole = roleOf(ws, caller.uid);
+    if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
+    const current = roleOf(ws, userId);
+    if (caller.uid !== userId) {
+      assertCanManage(callerRole, caller);
+      if (current === 'owner' || current === 'admin') assertCanGrant(callerRole, caller, current);
+    }
+    if (current === undefined) return false;
+    if (current === 'owner' && countOwners(ws) === 1) {
+      throw new AppError(
+        'UNPROCESSABLE_ENTITY',
+        'userId: the last owner cannot leave; make another member owner first',
+        [{ field: 'userId', message: 'last owner' }],
+      );
+    }
+    // The whole roles map is rewritten (we hold it in this transaction) rather than deleting one
+    // key with FieldValue.delete(): the embedded test server ignores nested field deletes.
+    const roles = Object.fromEntries(Object.entries(ws.roles).filter(([m]) => m !== userId));
+    tx.update(ref, {
+      members: FieldValue.arrayRemove(userId),
+      roles,
+      updatedAt: Timestamp.fromDate(clock.now()),
+    });
+    return true;
+  });
+  if (removed) {
+    const projects = await applyShape(
+      db.collection('projects'),
+      WORKSPACE_PROJECTS_OF_MEMBER_QUERY,
+      {
+        equals: { workspaceId },
+        arrayContains: userId,
+      },
+    ).get();
+    await detach(projects.docs.map((d) => d.id));
+  }
+  return { removed };
+}

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+/** Page size of list operations: 1–100, default 50 (query strings are coerced). */
+export const limitField = z.coerce.number().int().min(1).max(100).default(50);
+
+/** A boolean that also accepts the query-string forms `true` / `false`. */
+export const flagField = z
+  .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+  .default(false);
+
+export const success = z.literal(true);

@@ -1,0 +1,239 @@
+import request from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../../src/http/app';
+import { operations } from '../../src/operations/registry';
+import { createTestUser, type TestUser } from '../support/auth';
+import { createTestFirestore } from '../support/firestore';
+import { testRuntime } from '../support/runtime';
+
+/**
+ * Every REST route × {anonymous, outsider, member, admin}, with real ID tokens. A route added to
+ * the registry without a row here fails the first test, so none escapes the matrix.
+ */
+const fs = createTestFirestore();
+let owner: TestUser; // owns workspace, project and task
+let member: TestUser; // member of workspace and project
+let outsider: TestUser;
+let admin: TestUser; // platform admin (custom claim), member of nothing
+let app: Express;
+const W = 'ws-matrix';
+const P = 'project-matrix';
+const T = 'task-matrix';
+
+type Role = 'anonymous' | 'outsider' | 'member' | 'admin';
+interface Row {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: () => string;
+  body?: () => object;
+  query?: () => Record<string, string>;
+  /** Expected status per role. */
+  expect: Record<Role, number>;
+}
+
+const fixture = () => ({ W, P, T });
+const everyoneSignedIn = (status: number) => ({
+  anonymous: 401,
+  outsider: status,
+  member: status,
+  admin: status,
+});
+const membersOnly = (ok: number) => ({ anonymous: 401, outsider: 403, member: ok, admin: ok });
+
+const matrix: Record<string, Row> = {
+  getPreferences: {
+    method: 'get',
+    path: () => `/api/users/${member.uid}/preferences`,
+    expect: { anonymous: 401, outsider: 403, member: 200, admin: 200 },
+  },
+  updatePreferences: {
+    method: 'put',
+    path: () => `/api/users/${member.uid}/preferences`,
+    body: () => ({ preferences: { dailySummary: false } }),
+    expect: { anonymous: 401, outsider: 403, member: 200, admin: 200 },
+  },
+  registerDevice: {
+    method: 'post',
+    path: () => `/api/users/${member.uid}/devices`,
+    body: () => ({ token: `tok-${'m'.repeat(40)}`, platform: 'ios' }),
+    expect: { anonymous: 401, outsider: 403, member: 201, admin: 201 },
+  },
+  unregisterDevice: {
+    method: 'delete',
+    path: () => `/api/users/${member.uid}/devices`,
+    query: () => ({ deviceId: 'nothing-here' }),
+    expect: { anonymous: 401, outsider: 403, member: 200, admin: 200 },
+  },
+  createWorkspace: {
+    method: 'post',
+    path: () => '/api/workspaces',
+    body: () => ({ name: 'New' }),
+    expect: everyoneSignedIn(201),
+  },
+  listWorkspaces: { method: 'get', path: () => '/api/workspaces', expect: everyoneSignedIn(200) },
+  getWorkspace: {
+    method: 'get',
+    path: () => `/api/workspaces/${fixture().W}`,
+    expect: membersOnly(200),
+  },
+  addWorkspaceMember: {
+    method: 'post',
+    path: () => `/api/workspaces/${W}/members`,
+    body: () => ({ userId: member.uid }),
+    // A plain member may not manage members; an admin (platform) may.
+    expect: { anonymous: 401, outsider: 403, member: 403, admin: 200 },
+  },
+  changeWorkspaceMemberRole: {
+    method: 'put',
+    path: () => `/api/workspaces/${W}/members/${member.uid}`,
+    body: () => ({ role: 'member' }),
+    expect: { anonymous: 401, outsider: 403, member: 403, admin: 200 },
+  },
+  removeWorkspaceMember: {
+    method: 'delete',
+    path: () => `/api/workspaces/${W}/members/${outsider.uid}`,
+    // Even "leaving" needs membership; a plain member may not remove others.
+    expect: { anonymous: 401, outsider: 403, member: 403, admin: 200 },
+  },
+  createProject: {
+    method: 'post',
+    path: () => '/api/projects',
+    body: () => ({ workspaceId: W, name: 'Another' }),
+    expect: membersOnly(201),
+  },
+  listProjects: { method: 'get', path: () => '/api/projects', expect: everyoneSignedIn(200) },
+  getProject: { method: 'get', path: () => `/api/projects/${P}`, expect: membersOnly(200) },
+  addProjectMember: {
+    method: 'post',
+    path: () => `/api/projects/${P}/members`,
+    body: () => ({ userId: member.uid }),
+    expect: { anonymous: 401, outsider: 403, member: 403, admin: 200 },
+  },
+  removeProjectMember: {
+    method: 'delete',
+    path: () => `/api/projects/${P}/members/${outsider.uid}`,
+    expect: { anonymous: 401, outsider: 403, member: 403, admin: 200 },
+  },
+  listTasks: {
+    method: 'get',
+    path: () => '/api/tasks',
+    query: () => ({ projectId: P }),
+    expect: membersOnly(200),
+  },
+  createTask: {
+    method: 'post',
+    path: () => '/api/tasks',
+    body: () => ({ projectId: P, title: 'New' }),
+    expect: membersOnly(201),
+  },
+  getTask: { method: 'get', path: () => `/api/tasks/${T}`, expect: membersOnly(200) },
+  replaceTask: {
+    method: 'put',
+    path: () => `/api/tasks/${T}`,
+    body: () => ({
+      title: 'T',
+      description: '',
+      assigneeId: null,
+      status: 'todo',
+      priority: 'low',
+      dueDate: null,
+      recurrence: null,
+    }),
+    expect: membersOnly(200),
+  },
+  updateTask: {
+    method: 'patch',
+    path: () => `/api/tasks/${T}`,
+    body: () => ({ priority: 'high' }),
+    expect: membersOnly(200),
+  },
+  completeTask: {
+    method: 'patch',
+    path: () => `/api/tasks/${T}/complete`,
+    expect: membersOnly(200),
+  },
+  deleteTask: { method: 'delete', path: () => `/api/tasks/${T}`, expect: membersOnly(200) },
+  restoreTask: {
+    method: 'post',
+    path: () => `/api/tasks/${T}/restore`,
+    // The fixture task is not deleted: members get past authorisation to the state check (400).
+    expect: { anonymous: 401, outsider: 403, member: 400, admin: 400 },
+  },
+};
+
+beforeAll(async () => {
+  [owner, member, outsider, admin] = await Promise.all([
+    createTestUser(),
+    createTestUser(),
+    createTestUser(),
+    createTestUser({ admin: true }),
+  ]);
+  app = createApp(testRuntime(fs.db), operations);
+});
+
+/** Fresh fixture per case: W (owner + member), P (owner + member), T in P. */
+beforeEach(async () => {
+  const now = new Date('2026-11-23T10:00:00Z');
+  const ts = (await import('firebase-admin/firestore')).Timestamp.fromDate(now);
+  const batch = fs.db.batch();
+  for (const u of [owner, member, outsider, admin])
+    batch.set(fs.db.doc(`users/${u.uid}`), { email: u.email });
+  batch.set(fs.db.doc(`workspaces/${W}`), {
+    name: 'W',
+    description: '',
+    ownerId: owner.uid,
+    members: [owner.uid, member.uid],
+    roles: { [owner.uid]: 'owner', [member.uid]: 'member' },
+    createdAt: ts,
+    updatedAt: ts,
+  });
+  batch.set(fs.db.doc(`projects/${P}`), {
+    name: 'P',
+    description: '',
+    workspaceId: W,
+    ownerId: owner.uid,
+    members: [owner.uid, member.uid],
+    createdAt: ts,
+    updatedAt: ts,
+  });
+  batch.set(fs.db.doc(`tasks/${T}`), {
+    title: 'T',
+    description: '',
+    projectId: P,
+    workspaceId: W,
+    assigneeId: member.uid,
+    createdBy: owner.uid,
+    status: 'todo',
+    priority: 'medium',
+    dueDate: null,
+    completedAt: null,
+    recurrence: null,
+    deletedAt: null,
+    createdAt: ts,
+    updatedAt: ts,
+  });
+  await batch.commit();
+});
+afterEach(() => fs.clear());
+afterAll(() => fs.dispose());
+
+describe('authorization matrix', () => {
+  it('covers every registered operation', () => {
+    expect(Object.keys(matrix).sort()).toEqual(operations.map((o) => o.name).sort());
+  });
+
+  const cases = Object.entries(matrix).flatMap(([name, row]) =>
+    (['anonymous', 'outsider', 'member', 'admin'] as Role[]).map(
+      (role) => [name, role, row] as const,
+    ),
+  );
+  it.each(cases)('%s as %s', async (_name, role, row) => {
+    const user = { anonymous: undefined, outsider, member, admin }[role];
+    let req = request(app)[row.method](row.path());
+    if (row.query) req = req.query(row.query());
+    if (user) req = req.set('Authorization', user.bearer);
+    const res = await req.send(row.body?.() ?? {});
+    expect({ status: res.status, code: res.body.code as unknown }).toMatchObject({
+      status: row.expect[role],
+    });
+  });
+});
