@@ -156,15 +156,10 @@ export async function toggleComplete(
   caller: Caller,
   taskId: string,
 ): Promise<Task> {
-  const { task } = await loadTaskFor(db, taskId, caller);
-  assertNotDeleted(task, taskId);
-  const change = applyEdit(
-    task,
-    { status: task.status === 'done' ? 'todo' : 'done' },
-    Timestamp.fromDate(clock.now()),
-  );
-  await db.collection(TASKS).doc(taskId).update(change);
-  return toTask(taskId, { ...task, ...change });
+  const current = await getTask(db, taskId, caller);
+  return updateTask(db, clock, caller, taskId, {
+    status: current.status === 'done' ? 'todo' : 'done',
+  });
 }
 
 /**

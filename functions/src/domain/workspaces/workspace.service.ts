@@ -1,4 +1,10 @@
-import { FieldValue, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import {
+  FieldValue,
+  Timestamp,
+  type DocumentReference,
+  type Firestore,
+  type Transaction,
+} from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
@@ -134,6 +140,20 @@ export async function listMyWorkspaces(
   return snap.docs.map((d) => toWorkspace(d.id, d.data() as WorkspaceDoc));
 }
 
+/** Reads a workspace inside a transaction: 404 if missing, 403 unless a member (or admin). */
+async function readForMember(
+  tx: Transaction,
+  ref: DocumentReference,
+  caller: Caller,
+): Promise<{ ws: WorkspaceDoc; callerRole: WorkspaceRole | undefined }> {
+  const snap = await tx.get(ref);
+  if (!snap.exists) throw AppError.notFound(`Workspace ${ref.id} not found`);
+  const ws = snap.data() as WorkspaceDoc;
+  const callerRole = roleOf(ws, caller.uid);
+  if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
+  return { ws, callerRole };
+}
+
 /** Who may manage members: workspace owners and admins, and platform admins. */
 function assertCanManage(role: WorkspaceRole | undefined, caller: Caller): void {
   if (caller.admin || role === 'owner' || role === 'admin') return;
@@ -162,11 +182,7 @@ export async function addWorkspaceMember(
   await assertUserExists(db, userId);
   const ref = db.collection(WORKSPACES).doc(workspaceId);
   return db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
-    const ws = snap.data() as WorkspaceDoc;
-    const callerRole = roleOf(ws, caller.uid);
-    if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
+    const { ws, callerRole } = await readForMember(tx, ref, caller);
     assertCanManage(callerRole, caller);
     assertCanGrant(callerRole, caller, role);
     const current = roleOf(ws, userId);
@@ -199,11 +215,7 @@ export async function changeWorkspaceRole(
 ): Promise<Workspace> {
   const ref = db.collection(WORKSPACES).doc(workspaceId);
   return db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
-    const ws = snap.data() as WorkspaceDoc;
-    const callerRole = roleOf(ws, caller.uid);
-    if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
+    const { ws, callerRole } = await readForMember(tx, ref, caller);
     assertCanManage(callerRole, caller);
     const current = roleOf(ws, userId);
     if (current === undefined)
@@ -243,11 +255,7 @@ export async function removeWorkspaceMember(
 ): Promise<{ removed: boolean }> {
   const ref = db.collection(WORKSPACES).doc(workspaceId);
   const removed = await db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
-    const ws = snap.data() as WorkspaceDoc;
-    const callerRole = roleOf(ws, caller.uid);
-    if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
+    const { ws, callerRole } = await readForMember(tx, ref, caller);
     const current = roleOf(ws, userId);
     if (caller.uid !== userId) {
       assertCanManage(callerRole, caller);
