@@ -18,4 +18,13 @@ export {
   removeProjectMember,
   removeWorkspaceMember,
 } from './functions/workspaces.callables';
+export {
+  deleteNotification,
+  deleteNotifications,
+  getNotification,
+  getUnreadCount,
+  listNotifications,
+  markAllNotificationsRead,
+  markNotification,
+} from './functions/notifications.callables';
 export { onUserCreated, onUserDeleted } from './functions/auth.triggers';

@@ -50,6 +50,13 @@ export interface HttpBinding {
   tags?: string[];
 }
 
+/** A REST response header whose value comes from the operation's validated output. */
+export interface ResponseHeader<T> {
+  /** For the OpenAPI document. */
+  description: string;
+  value(output: T): string | number;
+}
+
 // zod's object type with any shape; inputs are always objects so the REST door can assemble them
 // from path, query and body, and the OpenAPI door can split them back.
 export type InputSchema = z.ZodObject;
@@ -68,6 +75,12 @@ export interface Operation<I extends InputSchema = InputSchema, O extends z.ZodT
    * Flutter app can call `getPreferences({})`. REST always supplies them from the path.
    */
   callerDefaults?: readonly string[];
+  /**
+   * Headers the REST door adds to a successful answer (name → header), computed from the output
+   * after its check. They are derived from the output rather than set by the handler so that the
+   * callable door, which has no headers, returns the same values in its result.
+   */
+  httpHeaders?: Readonly<Record<string, ResponseHeader<z.output<O>>>>;
   handler(input: z.output<I>, ctx: OperationContext): Promise<z.input<O>>;
 }
 

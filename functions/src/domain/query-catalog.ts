@@ -1,5 +1,11 @@
 import type { QueryShape } from '../core/query-shape';
 import {
+  INBOX_COUNT_QUERY,
+  INBOX_QUERY,
+  UNREAD_INBOX_QUERY,
+  UNREAD_QUERY,
+} from './notifications/inbox.service';
+import {
   MY_PROJECTS_IN_WORKSPACE_QUERY,
   MY_PROJECTS_QUERY,
   PROJECT_TASKS_OF_ASSIGNEE_QUERY,
@@ -22,6 +28,11 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   MY_PROJECTS_IN_WORKSPACE_QUERY,
   PROJECT_TASKS_OF_ASSIGNEE_QUERY,
   ...allTaskListShapes(),
+  // The inbox (inbox.service.ts): its pages, the unread tab, the counts and mark-all-read.
+  INBOX_QUERY,
+  UNREAD_INBOX_QUERY,
+  UNREAD_QUERY,
+  INBOX_COUNT_QUERY,
   // Account deletion (account.service.ts): single-field filters, served by automatic indexes.
   { collection: 'tasks', equals: ['assigneeId'], orderBy: [] },
   { collection: 'workspaces', equals: [], arrayContains: 'members', orderBy: [] },

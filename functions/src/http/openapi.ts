@@ -72,6 +72,16 @@ export function buildOpenApiDocument(operations: readonly Operation[]): unknown 
     const responses: Record<number, unknown> = {
       [op.http.successStatus ?? 200]: {
         description: 'Success',
+        ...(op.httpHeaders !== undefined
+          ? {
+              headers: Object.fromEntries(
+                Object.entries(op.httpHeaders).map(([name, h]) => [
+                  name,
+                  { description: h.description, schema: { type: 'string' } },
+                ]),
+              ),
+            }
+          : {}),
         content: { 'application/json': { schema: op.output } },
       },
       400: errorResponse('Invalid request data (the field is named in `message` and `details`)'),

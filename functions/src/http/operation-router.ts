@@ -18,7 +18,11 @@ function assembleInput(req: Request): Record<string, unknown> {
 /**
  * Mounts every operation as a REST route: `Authorization: Bearer <ID token>` verified by the
  * Admin SDK, the per-user rate limit, then {@link executeOperation} — the same path the callable
- * door takes.
+ * door takes — and the operation's declared response headers.
+ *
+ * Routes are tried in the order given, so a static path (`/notifications/mark-all-read`) must be
+ * listed before a parameterised one of the same method that also matches it
+ * (`/notifications/:notificationId`); `test/unit/routes.test.ts` checks the registry for that.
  */
 export function operationRouter(
   runtime: Runtime,
@@ -55,6 +59,9 @@ export function operationRouter(
             fresh = true;
           },
         });
+        for (const [name, header] of Object.entries(op.httpHeaders ?? {})) {
+          res.setHeader(name, String(header.value(result)));
+        }
         res.status(op.http.successStatus ?? 200).json(result);
       })().catch(next);
     });

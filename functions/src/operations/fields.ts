@@ -1,7 +1,12 @@
 import { z } from 'zod';
 
-/** Page size of list operations: 1–100, default 50 (query strings are coerced). */
-export const limitField = z.coerce.number().int().min(1).max(100).default(50);
+/** Page size of a list operation: 1–100 with the given default (query strings are coerced). */
+export function pageLimitField(byDefault: number) {
+  return z.coerce.number().int().min(1).max(100).default(byDefault);
+}
+
+/** Page size of list operations: 1–100, default 50. */
+export const limitField = pageLimitField(50);
 
 /** A boolean that also accepts the query-string forms `true` / `false`. */
 export const flagField = z

@@ -1,10 +1,15 @@
 import type { Operation } from '../core/operation';
+import * as notifications from './notifications.operations';
 import * as projects from './projects.operations';
 import * as tasks from './tasks.operations';
 import * as users from './users.operations';
 import * as workspaces from './workspaces.operations';
 
-/** Every operation with a REST route (and an OpenAPI entry). */
+/**
+ * Every operation with a REST route (and an OpenAPI entry). Express tries routes in this order:
+ * a static path goes before a parameterised one of the same method that would also match it
+ * (`/notifications/mark-all-read` before `/notifications/:notificationId`); a unit test checks it.
+ */
 export const operations: readonly Operation[] = [
   users.getPreferencesOp,
   users.updatePreferencesOp,
@@ -29,4 +34,11 @@ export const operations: readonly Operation[] = [
   tasks.completeTaskOp,
   tasks.deleteTaskOp,
   tasks.restoreTaskOp,
+  notifications.listNotificationsOp,
+  notifications.getUnreadCountOp,
+  notifications.markAllNotificationsReadOp,
+  notifications.getNotificationOp,
+  notifications.markNotificationOp,
+  notifications.deleteNotificationOp,
+  notifications.deleteNotificationsOp,
 ];

@@ -294,6 +294,10 @@ describe('GET /api/health and /api/openapi.json', () => {
       'userId',
     ]);
     expect(doc.paths['/api/health'].get.responses['503']).toBeDefined();
+    // Response headers an operation declares (httpHeaders) are documented on its success answer.
+    expect(
+      Object.keys(doc.paths['/api/notifications'].get.responses['200'].headers as object),
+    ).toEqual(['X-Total-Count', 'X-Unread-Count']);
     // Every declared operation is in the document, and nothing else besides health.
     const ids = Object.values(doc.paths).flatMap((p) =>
       Object.values(p as object).map((o) => o.operationId),

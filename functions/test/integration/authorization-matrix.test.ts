@@ -19,6 +19,7 @@ let app: Express;
 const W = 'ws-matrix';
 const P = 'project-matrix';
 const T = 'task-matrix';
+const N = 'notification-matrix'; // in the member's inbox only
 
 type Role = 'anonymous' | 'outsider' | 'member' | 'admin';
 interface Row {
@@ -38,6 +39,9 @@ const everyoneSignedIn = (status: number) => ({
   admin: status,
 });
 const membersOnly = (ok: number) => ({ anonymous: 401, outsider: 403, member: ok, admin: ok });
+// The inbox is always the caller's own: N exists for the member; for anyone else (an admin too)
+// the same path names an item of their own inbox that is not there.
+const ownInboxItem = (ok: number) => ({ anonymous: 401, outsider: 404, member: ok, admin: 404 });
 
 const matrix: Record<string, Row> = {
   getPreferences: {
@@ -158,6 +162,44 @@ const matrix: Record<string, Row> = {
     // The fixture task is not deleted: members get past authorisation to the state check (400).
     expect: { anonymous: 401, outsider: 403, member: 400, admin: 400 },
   },
+  listNotifications: {
+    method: 'get',
+    path: () => '/api/notifications',
+    expect: everyoneSignedIn(200),
+  },
+  getUnreadCount: {
+    method: 'get',
+    path: () => '/api/notifications/unread/count',
+    expect: everyoneSignedIn(200),
+  },
+  markAllNotificationsRead: {
+    method: 'put',
+    path: () => '/api/notifications/mark-all-read',
+    expect: everyoneSignedIn(200),
+  },
+  getNotification: {
+    method: 'get',
+    path: () => `/api/notifications/${N}`,
+    expect: ownInboxItem(200),
+  },
+  markNotification: {
+    method: 'put',
+    path: () => `/api/notifications/${N}`,
+    body: () => ({ read: true }),
+    expect: ownInboxItem(200),
+  },
+  // Deletes are idempotent: nothing to delete in one's own inbox is still a success.
+  deleteNotification: {
+    method: 'delete',
+    path: () => `/api/notifications/${N}`,
+    expect: everyoneSignedIn(200),
+  },
+  deleteNotifications: {
+    method: 'delete',
+    path: () => '/api/notifications',
+    body: () => ({ ids: [N] }),
+    expect: everyoneSignedIn(200),
+  },
 };
 
 beforeAll(async () => {
@@ -210,6 +252,17 @@ beforeEach(async () => {
     deletedAt: null,
     createdAt: ts,
     updatedAt: ts,
+  });
+  batch.set(fs.db.doc(`users/${member.uid}/notifications/${N}`), {
+    type: 'task_assigned',
+    title: 'T',
+    body: 'You were assigned T',
+    taskId: T,
+    projectId: P,
+    read: false,
+    groupKey: null,
+    createdAt: ts,
+    readAt: null,
   });
   await batch.commit();
 });

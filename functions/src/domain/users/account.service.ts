@@ -13,8 +13,8 @@ import type { Logger } from '../../core/logger';
 import { DEVICE_TOKENS, DEVICES, tokenKey } from './devices.service';
 import { DEFAULT_PREFERENCES, type NotificationPreferences } from './preferences.schema';
 import { USERS } from './preferences.service';
+import { NOTIFICATIONS } from '../notifications/inbox.schema';
 
-export const NOTIFICATIONS = 'notifications';
 // Collections owned by other issues (#3 workspaces/projects/tasks, #6 analytics); named here only
 // because deleting an account has to reach into them.
 export const TASKS = 'tasks';
