@@ -117,6 +117,7 @@ function demoDocuments(users, Timestamp) {
       workspaceId: WORKSPACE_ID,
       assigneeId: assignee?.uid ?? null,
       createdBy: alice.uid,
+      updatedBy: alice.uid,
       status,
       priority,
       dueDate: dueInDays === null ? null : at(dueInDays),

@@ -76,6 +76,7 @@ describe('task lifecycle over REST', () => {
       projectId,
       assigneeId: b.uid,
       createdBy: a.uid,
+      updatedBy: a.uid,
       status: 'todo',
       priority: 'medium',
       dueDate: '2026-12-01T08:00:00.000Z',
@@ -169,6 +170,7 @@ describe('task lifecycle over REST', () => {
       .send({ status: 'in_progress' })
       .expect(200);
     expect(patch.body).toMatchObject({
+      updatedBy: a.uid,
       status: 'in_progress',
       completedAt: null,
       title: 'Ship it',

@@ -7,6 +7,10 @@ import { chars, clientNow, PAST, useRulesEnv, without, type ClientDb } from './r
 //
 // Cast: workspace w1 (owner olivia; members mia, pete, sam); project p1 in w1 has members pete
 // and mia; p2 in w1 has sam; p3 is in workspace w2. Eve is in nothing.
+//
+// updatedBy names the last writer (null: the server) so that the task triggers never notify the
+// actor of their own change: every client create and edit must set it to the caller's uid. The
+// stored tasks were last written by pete, so an edit by anyone else must overwrite it.
 
 /** The fields only the server writes: no client may set them, on create or on update. */
 const SERVER_OWNED: Record<string, unknown> = {
@@ -29,6 +33,7 @@ const REQUIRED = [
   'priority',
   'createdAt',
   'updatedAt',
+  'updatedBy',
 ];
 
 const FUTURE = Timestamp.fromDate(new Date('2030-06-01T09:00:00Z'));
@@ -50,6 +55,7 @@ function storedTask(fields: Record<string, unknown> = {}): Record<string, unknow
     deletedAt: null,
     createdAt: PAST,
     updatedAt: PAST,
+    updatedBy: 'pete',
     ...SERVER_OWNED,
     ...fields,
   };
@@ -110,6 +116,7 @@ function newTask(fields: Record<string, unknown> = {}): Record<string, unknown> 
     deletedAt: null,
     createdAt: serverTimestamp(),
     updatedAt: serverTimestamp(),
+    updatedBy: 'mia',
     ...fields,
   };
 }
@@ -122,9 +129,18 @@ function createTask(data: Record<string, unknown>, db: ClientDb = mia()): Promis
   return db.doc(`tasks/new-${newTasks}`).set(data);
 }
 
-/** Mia edits t1: `fields` plus updatedAt now. */
-function editT1(fields: Record<string, unknown>, db: ClientDb = mia()): Promise<void> {
-  return db.doc('tasks/t1').update({ ...fields, updatedAt: serverTimestamp() });
+/** What every client edit adds: updatedAt now, updatedBy the caller (`uid`). */
+function touched(uid = 'mia'): Record<string, unknown> {
+  return { updatedAt: serverTimestamp(), updatedBy: uid };
+}
+
+/** `uid` (mia unless given) edits t1: `fields` plus updatedAt now and updatedBy `uid`. */
+function editT1(
+  fields: Record<string, unknown>,
+  uid = 'mia',
+  db: ClientDb = rules.as(uid),
+): Promise<void> {
+  return db.doc('tasks/t1').update({ ...touched(uid), ...fields });
 }
 
 describe('tasks: read', () => {
@@ -187,9 +203,11 @@ describe('tasks: create', () => {
   });
 
   it('denies a non-member of the project, a missing project, and anonymous clients', async () => {
-    await assertFails(createTask(newTask({ createdBy: 'sam' }), rules.as('sam')));
+    await assertFails(createTask(newTask({ createdBy: 'sam', updatedBy: 'sam' }), rules.as('sam')));
     await assertFails(createTask(newTask({ projectId: 'p404' })));
-    await assertFails(createTask(newTask({ createdBy: 'anonymous' }), rules.anonymous()));
+    await assertFails(
+      createTask(newTask({ createdBy: 'anonymous', updatedBy: 'anonymous' }), rules.anonymous()),
+    );
   });
 
   it('denies a task missing a required field', async () => {
@@ -243,6 +261,16 @@ describe('tasks: create', () => {
 
   it('denies createdBy other than the caller', async () => {
     await assertFails(createTask(newTask({ createdBy: 'pete' })));
+  });
+
+  it('denies a task without updatedBy', async () => {
+    await assertFails(createTask(without(newTask(), 'updatedBy')));
+  });
+
+  it('denies updatedBy other than the caller: another user, null, or not a string', async () => {
+    await assertFails(createTask(newTask({ updatedBy: 'pete' })));
+    await assertFails(createTask(newTask({ updatedBy: null })));
+    await assertFails(createTask(newTask({ updatedBy: ['mia'] })));
   });
 
   it('denies createdAt or updatedAt from the client clock', async () => {
@@ -306,15 +334,49 @@ describe('tasks: update', () => {
   });
 
   it('denies a non-member of the project, even the workspace owner, and anonymous', async () => {
-    await assertFails(editT1({ title: 'Mine now' }, rules.as('sam')));
-    await assertFails(editT1({ title: 'Mine now' }, rules.as('olivia')));
-    await assertFails(editT1({ title: 'Mine now' }, rules.anonymous()));
+    await assertFails(editT1({ title: 'Mine now' }, 'sam'));
+    await assertFails(editT1({ title: 'Mine now' }, 'olivia'));
+    await assertFails(editT1({ title: 'Mine now' }, 'anonymous', rules.anonymous()));
   });
 
   it('denies an edit whose updatedAt is missing or from the client clock', async () => {
     const t1 = mia().doc('tasks/t1');
-    await assertFails(t1.update({ title: 'New title' }));
-    await assertFails(t1.update({ title: 'New title', updatedAt: clientNow() }));
+    await assertFails(t1.update({ title: 'New title', updatedBy: 'mia' }));
+    await assertFails(t1.update({ title: 'New title', updatedBy: 'mia', updatedAt: clientNow() }));
+  });
+
+  /** A task of p1 last changed by the server (say, an unassignment when a member left). */
+  const SERVER_CHANGED = { 'tasks/server-changed': storedTask({ updatedBy: null }) };
+
+  it('lets a member set updatedBy to themself, whoever wrote the task last', async () => {
+    // t1 was last written by pete, server-changed by the server (null).
+    await rules.seed(SERVER_CHANGED);
+    await assertSucceeds(editT1({ title: 'Mine now' }));
+    await assertSucceeds(editT1({ title: 'Pete’s again' }, 'pete'));
+    const serverChanged = mia().doc('tasks/server-changed');
+    await assertSucceeds(serverChanged.update({ title: 'After the server', ...touched() }));
+  });
+
+  it('denies an edit that leaves the previous writer in updatedBy, or removes it', async () => {
+    // Stale: pete's uid on t1, the server's null on server-changed.
+    await rules.seed(SERVER_CHANGED);
+    const stale = { title: 'Not mine', updatedAt: serverTimestamp() };
+    await assertFails(mia().doc('tasks/t1').update(stale));
+    await assertFails(mia().doc('tasks/server-changed').update(stale));
+    await assertFails(editT1({ updatedBy: deleteField() }));
+  });
+
+  it('denies updatedBy set to another user or to null', async () => {
+    await assertFails(editT1({ updatedBy: 'pete' }));
+    await assertFails(editT1({ updatedBy: 'sam' }));
+    await assertFails(editT1({ updatedBy: null }));
+  });
+
+  it('lets a task written before updatedBy existed be edited, with updatedBy set', async () => {
+    await rules.seed({ 'tasks/legacy': without(storedTask(), 'updatedBy') });
+    const legacy = mia().doc('tasks/legacy');
+    await assertFails(legacy.update({ title: 'Still to do', updatedAt: serverTimestamp() }));
+    await assertSucceeds(legacy.update({ title: 'Still to do', ...touched() }));
   });
 
   it('denies changing projectId, workspaceId, createdBy or createdAt', async () => {
@@ -341,9 +403,8 @@ describe('tasks: update', () => {
 
   it('lets a task whose assignee left the project be edited without reassigning it', async () => {
     await rules.seed({ 'tasks/orphan': storedTask({ assigneeId: 'former-member' }) });
-    await assertSucceeds(
-      mia().doc('tasks/orphan').update({ title: 'Still to do', updatedAt: serverTimestamp() }),
-    );
+    const orphan = mia().doc('tasks/orphan');
+    await assertSucceeds(orphan.update({ title: 'Still to do', ...touched() }));
   });
 
   it('lets a member soft-delete a task now, never at another time', async () => {
@@ -354,17 +415,15 @@ describe('tasks: update', () => {
 
   it('lets a member restore a soft-deleted task with deletedAt null, not by removing it', async () => {
     const deleted = mia().doc('tasks/deleted');
-    await assertFails(deleted.update({ deletedAt: deleteField(), updatedAt: serverTimestamp() }));
-    await assertSucceeds(deleted.update({ deletedAt: null, updatedAt: serverTimestamp() }));
+    await assertFails(deleted.update({ deletedAt: deleteField(), ...touched() }));
+    await assertSucceeds(deleted.update({ deletedAt: null, ...touched() }));
   });
 
   it('lets a member complete a task now and reopen it, never completed at another time', async () => {
     await assertFails(editT1({ status: 'done', completedAt: clientNow() }));
     await assertSucceeds(editT1({ status: 'done', completedAt: serverTimestamp() }));
     const done = mia().doc('tasks/done');
-    await assertSucceeds(
-      done.update({ status: 'todo', completedAt: null, updatedAt: serverTimestamp() }),
-    );
+    await assertSucceeds(done.update({ status: 'todo', completedAt: null, ...touched() }));
   });
 
   it('checks the new values like on create', async () => {

@@ -240,7 +240,8 @@ export async function detachFromProject(
     if (page.empty) break;
     const batch = db.batch();
     const now = Timestamp.fromDate(clock.now());
-    for (const d of page.docs) batch.update(d.ref, { assigneeId: null, updatedAt: now });
+    for (const d of page.docs)
+      batch.update(d.ref, { assigneeId: null, updatedAt: now, updatedBy: null });
     await batch.commit();
     tasksUnassigned += page.size;
     if (page.size < BATCH_SIZE) break;

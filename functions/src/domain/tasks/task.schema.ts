@@ -64,6 +64,10 @@ export const taskSchema = z
     workspaceId: z.string(),
     assigneeId: z.string().nullable(),
     createdBy: z.string(),
+    updatedBy: z
+      .string()
+      .nullable()
+      .meta({ description: 'Who made the last change; null when the server did' }),
     status: taskStatusSchema,
     priority: taskPrioritySchema,
     dueDate: isoInstant.nullable(),
@@ -86,6 +90,11 @@ export interface TaskDoc {
   workspaceId: string;
   assigneeId: string | null;
   createdBy: string;
+  /**
+   * Who made the last change (null: the server itself, e.g. unassigning a member who left). The
+   * task triggers read it so nobody is notified about their own change; rules make clients set it.
+   */
+  updatedBy: string | null;
   status: TaskStatus;
   priority: TaskPriority;
   dueDate: Timestamp | null;

@@ -19,6 +19,8 @@ export function toTask(id: string, d: TaskDoc): Task {
     workspaceId: d.workspaceId,
     assigneeId: d.assigneeId,
     createdBy: d.createdBy,
+    // Tasks written before updatedBy existed read as a server change.
+    updatedBy: d.updatedBy ?? null,
     status: d.status,
     priority: d.priority,
     dueDate: iso(d.dueDate),
@@ -39,8 +41,13 @@ function assertAssignable(project: ProjectDoc, assigneeId: string | null | undef
 }
 
 /** The stored form of an edit; completion follows status (done ⇔ completedAt set). */
-function applyEdit(current: TaskDoc | undefined, edit: TaskEdit, now: Timestamp): Partial<TaskDoc> {
-  const out: Partial<TaskDoc> = {};
+function applyEdit(
+  current: TaskDoc | undefined,
+  edit: TaskEdit,
+  now: Timestamp,
+  actor: string,
+): Partial<TaskDoc> {
+  const out: Partial<TaskDoc> = { updatedBy: actor };
   if (edit.title !== undefined) out.title = edit.title;
   if (edit.description !== undefined) out.description = edit.description;
   if (edit.assigneeId !== undefined) out.assigneeId = edit.assigneeId;
@@ -82,6 +89,7 @@ export async function createTask(
     workspaceId: project.workspaceId,
     assigneeId: input.assigneeId ?? null,
     createdBy: caller.uid,
+    updatedBy: caller.uid,
     status,
     priority,
     dueDate: input.dueDate == null ? null : Timestamp.fromDate(new Date(input.dueDate)),
@@ -144,7 +152,7 @@ export async function updateTask(
   const { task, project } = await loadTaskFor(db, taskId, caller);
   assertNotDeleted(task, taskId);
   assertAssignable(project, edit.assigneeId);
-  const change = applyEdit(task, edit, Timestamp.fromDate(clock.now()));
+  const change = applyEdit(task, edit, Timestamp.fromDate(clock.now()), caller.uid);
   await db.collection(TASKS).doc(taskId).update(change);
   return toTask(taskId, { ...task, ...change });
 }
@@ -186,7 +194,7 @@ export async function deleteTask(
   }
   if (task.deletedAt === null) {
     const now = Timestamp.fromDate(clock.now());
-    await ref.update({ deletedAt: now, updatedAt: now });
+    await ref.update({ deletedAt: now, updatedAt: now, updatedBy: caller.uid });
   }
   return { deleted: 'soft' };
 }
@@ -202,8 +210,11 @@ export async function restoreTask(
     throw new AppError('FAILED_PRECONDITION', `Task ${taskId} is not deleted`);
   }
   const now = Timestamp.fromDate(clock.now());
-  await db.collection(TASKS).doc(taskId).update({ deletedAt: null, updatedAt: now });
-  return toTask(taskId, { ...task, deletedAt: null, updatedAt: now });
+  await db
+    .collection(TASKS)
+    .doc(taskId)
+    .update({ deletedAt: null, updatedAt: now, updatedBy: caller.uid });
+  return toTask(taskId, { ...task, deletedAt: null, updatedAt: now, updatedBy: caller.uid });
 }
 
 export interface TaskListInput {

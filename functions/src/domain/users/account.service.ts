@@ -256,7 +256,8 @@ export async function deleteUserData(
     db.collection(TASKS).where('assigneeId', '==', uid).limit(batchSize),
     async (docs) => {
       const batch = db.batch();
-      for (const doc of docs) batch.update(doc.ref, { assigneeId: null, updatedAt: now });
+      for (const doc of docs)
+        batch.update(doc.ref, { assigneeId: null, updatedAt: now, updatedBy: null });
       await batch.commit();
     },
   );
