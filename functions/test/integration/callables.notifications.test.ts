@@ -1,10 +1,10 @@
 import functionsTest from 'firebase-functions-test';
-import { HttpsError } from 'firebase-functions/https';
 import { FixedClock } from '../../src/core/clock';
 import { setRuntimeForTesting } from '../../src/composition-root';
 import { addInboxItem } from '../../src/domain/notifications/inbox.service';
 import { getUnreadCount, listNotifications, markAllNotificationsRead } from '../../src';
 import { createTestUser, type TestUser } from '../support/auth';
+import { callableRequest as as, httpsErrorCode as codeOf } from '../support/callable';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
 
@@ -24,21 +24,6 @@ afterAll(async () => {
   fft.cleanup();
   await fs.dispose();
 });
-
-const as = (user: TestUser | null, data: unknown) =>
-  ({
-    data,
-    ...(user ? { auth: { uid: user.uid, token: { uid: user.uid } } } : {}),
-    rawRequest: { header: () => undefined },
-  }) as never;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => 'ok',
-    (err: unknown) => err,
-  );
-  return e instanceof HttpsError ? e.code : String(e);
-}
 
 interface Page {
   notifications: { id: string; read: boolean; readAt: string | null }[];

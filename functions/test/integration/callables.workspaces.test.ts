@@ -1,5 +1,4 @@
 import functionsTest from 'firebase-functions-test';
-import { HttpsError } from 'firebase-functions/https';
 import { setRuntimeForTesting } from '../../src/composition-root';
 import {
   addProjectMember,
@@ -11,6 +10,7 @@ import {
   removeWorkspaceMember,
 } from '../../src';
 import { createTestUser, type TestUser } from '../support/auth';
+import { callableRequest as as, httpsErrorCode as codeOf } from '../support/callable';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
 
@@ -33,21 +33,6 @@ afterAll(async () => {
   fft.cleanup();
   await fs.dispose();
 });
-
-const as = (user: TestUser | null, data: unknown) =>
-  ({
-    data,
-    ...(user ? { auth: { uid: user.uid, token: { uid: user.uid } } } : {}),
-    rawRequest: { header: () => undefined },
-  }) as never;
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => 'ok',
-    (err: unknown) => err,
-  );
-  return e instanceof HttpsError ? e.code : String(e);
-}
 
 describe('workspace and project callables (the Flutter door)', () => {
   it('run the same operations as REST: create, add, change role, remove', async () => {
