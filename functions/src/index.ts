@@ -28,3 +28,14 @@ export {
   markNotification,
 } from './functions/notifications.callables';
 export { onUserCreated, onUserDeleted } from './functions/auth.triggers';
+
+// Firestore triggers are exported lazily: `firebase-functions/firestore` loads firebase-admin at
+// module load (~80 ms), which every other function would pay on its cold start. Deploy-time
+// discovery reads every export; at run time an instance touches only its own (FUNCTION_TARGET).
+Object.defineProperty(exports, 'onTaskWritten', {
+  enumerable: true,
+  get: () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy
+    (require('./functions/task.triggers') as typeof import('./functions/task.triggers'))
+      .onTaskWritten,
+});

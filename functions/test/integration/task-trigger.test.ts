@@ -1,0 +1,133 @@
+import functionsTest from 'firebase-functions-test';
+import { setRuntimeForTesting } from '../../src/composition-root';
+import { FixedClock } from '../../src/core/clock';
+import { onTaskWritten } from '../../src/functions/task.triggers';
+import { createTestFirestore } from '../support/firestore';
+import { testRuntime } from '../support/runtime';
+
+const fft = functionsTest({ projectId: 'demo-taskflow' });
+const fs = createTestFirestore();
+const clock = new FixedClock('2026-11-23T10:00:00Z');
+const runtime = testRuntime(fs.db, { clock });
+
+beforeAll(() => {
+  setRuntimeForTesting(runtime);
+});
+afterEach(() => fs.clear());
+afterAll(async () => {
+  setRuntimeForTesting(undefined);
+  fft.cleanup();
+  await fs.dispose();
+});
+
+const task = (over: Record<string, unknown>) => ({
+  title: 'Ship v1',
+  description: '',
+  projectId: 'p1',
+  workspaceId: 'w1',
+  createdBy: 'ann',
+  updatedBy: 'ann',
+  assigneeId: null,
+  status: 'todo',
+  priority: 'medium',
+  dueDate: null,
+  completedAt: null,
+  recurrence: null,
+  deletedAt: null,
+  ...over,
+});
+
+/** One Firestore write event, as the trigger receives it (fixed event id to replay it). */
+function event(id: string, before: object | null, after: object | null) {
+  const path = 'tasks/t1';
+  return {
+    id,
+    params: { taskId: 't1' },
+    data: fft.makeChange(
+      before
+        ? fft.firestore.makeDocumentSnapshot(before, path)
+        : fft.firestore.makeDocumentSnapshot({}, ''),
+      after
+        ? fft.firestore.makeDocumentSnapshot(after, path)
+        : fft.firestore.makeDocumentSnapshot({}, ''),
+    ),
+  } as never;
+}
+
+async function inbox(uid: string) {
+  const snap = await fs.db.collection(`users/${uid}/notifications`).get();
+  return snap.docs.map((d) => d.data());
+}
+
+describe('onTaskWritten (Firestore trigger → inbox)', () => {
+  it('assigning a task gives the assignee exactly one inbox item, however often the event is delivered', async () => {
+    const wrapped = fft.wrap(onTaskWritten);
+    const e = event(
+      'evt-assign-1',
+      task({ assigneeId: null }),
+      task({ assigneeId: 'bob', updatedBy: 'ann' }),
+    );
+    await wrapped(e);
+    await wrapped(e);
+    await wrapped(e);
+    const items = await inbox('bob');
+    expect(items).toEqual([
+      expect.objectContaining({
+        type: 'task_assigned',
+        title: 'New task assigned',
+        body: 'You were assigned "Ship v1"',
+        taskId: 't1',
+        projectId: 'p1',
+        groupKey: 'task:t1',
+        read: false,
+      }),
+    ]);
+    // The actor hears nothing about their own change.
+    expect(await inbox('ann')).toEqual([]);
+  });
+
+  it('reassignment tells the new assignee and the previous one', async () => {
+    await fft.wrap(onTaskWritten)(
+      event(
+        'evt-reassign',
+        task({ assigneeId: 'bob' }),
+        task({ assigneeId: 'cat', updatedBy: 'ann' }),
+      ),
+    );
+    expect((await inbox('cat')).map((n) => n.type)).toEqual(['task_assigned']);
+    expect((await inbox('bob')).map((n) => n.type)).toEqual(['task_unassigned']);
+  });
+
+  it('completion tells the creator, not the assignee who completed it; a new event id is a new item', async () => {
+    const wrapped = fft.wrap(onTaskWritten);
+    await wrapped(
+      event(
+        'evt-done',
+        task({ assigneeId: 'bob' }),
+        task({ assigneeId: 'bob', status: 'done', updatedBy: 'bob' }),
+      ),
+    );
+    await wrapped(
+      event(
+        'evt-reopen',
+        task({ assigneeId: 'bob', status: 'done' }),
+        task({ assigneeId: 'bob', status: 'todo', updatedBy: 'bob' }),
+      ),
+    );
+    expect((await inbox('ann')).map((n) => n.type).sort()).toEqual([
+      'task_completed',
+      'task_status_changed',
+    ]);
+    expect(await inbox('bob')).toEqual([]);
+  });
+
+  it('ignores deletions and documents that are not tasks', async () => {
+    const wrapped = fft.wrap(onTaskWritten);
+    await wrapped(event('evt-delete', task({ assigneeId: 'bob' }), null));
+    await wrapped(event('evt-junk', { foo: 1 }, { foo: 2, assigneeId: 'bob' }));
+    expect(await inbox('bob')).toEqual([]);
+    expect(
+      runtime.logger.lines.some((l) => l.message === 'Not a valid task; no notifications'),
+    ).toBe(true);
+  });
+});
