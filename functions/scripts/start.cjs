@@ -1,15 +1,40 @@
 #!/usr/bin/env node
-// `npm start`: the whole backend on this machine. Builds the functions; starts a Firestore-protocol
-// server (the official emulator when Java 21+ is available, as firebase-tools requires, else the
-// embedded one), the Auth, Functions and Hosting emulators; seeds demo data; prints how to call
-// the API. Ctrl-C (or SIGTERM) stops every process it started.
-// TASKFLOW_FIRESTORE=embedded|emulator overrides the choice of Firestore.
+// `npm start`: the whole backend on this machine. Builds the functions; starts a Firestore
+// emulator and the Auth, Functions and Hosting emulators; makes the Firestore triggers fire and
+// ticks the scheduled functions; seeds demo data; prints how to call the API. Ctrl-C (or SIGTERM)
+// stops every process it started.
+//
+// Firestore, the first that can run (TASKFLOW_FIRESTORE=emulator|gcloud|embedded forces one):
+//   emulator  Java 21+: firebase-tools' official emulator; firebase-tools wires the triggers.
+//   gcloud    the Google Cloud CLI's build of the same emulator (Debian package
+//             google-cloud-cli-firestore-emulator, runs on Java 11+), started here with
+//             --functions_emulator; the Firestore triggers the Functions emulator loaded are
+//             registered with it exactly as firebase-tools would (scripts/local-functions.cjs),
+//             and again whenever a rebuild changes them.
+//   embedded  no usable Java: @firestore-emulator/server, with scripts/firestore-trigger-relay.cjs
+//             delivering each change under a trigger's path to the Functions emulator as the
+//             CloudEvent the real emulator sends.
+// Scheduled functions: nothing emulates Cloud Scheduler, so this script calls each one at the
+// minutes its schedule names (TASKFLOW_SCHEDULES=off: never). `npm run schedule:run -- <name>`
+// runs one on demand.
+// Params: any param of src/config/params.ts set in this script's environment (e.g.
+// NOTIFY_COALESCE_SECONDS=0) is passed to the functions for this run (see claimEnvLocal).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
 const net = require('node:net');
 const path = require('node:path');
+const {
+  DEFAULT_WORKER_START_SECONDS,
+  firestoreTriggerSync,
+  isFirestoreTrigger,
+  keyedFunctions,
+  request,
+  scheduledFunctions,
+  invokeScheduled,
+} = require('./local-functions.cjs');
+const { gcloudFirestoreEmulator } = require('./test-rules.cjs');
 
 const FUNCTIONS_DIR = path.resolve(__dirname, '..');
 const ROOT_DIR = path.dirname(FUNCTIONS_DIR);
@@ -17,27 +42,44 @@ const PROJECT_ID = 'demo-taskflow';
 const REGION = 'us-central1';
 const FIREBASE_CLI = path.join(FUNCTIONS_DIR, 'node_modules/firebase-tools/lib/bin/firebase.js');
 const EMBEDDED_FIRESTORE = path.join(__dirname, 'embedded-firestore.cjs');
+const TRIGGER_RELAY = path.join(__dirname, 'firestore-trigger-relay.cjs');
+const RULES_FILE = path.join(ROOT_DIR, 'firestore.rules');
+const LOCAL_DIR = path.join(FUNCTIONS_DIR, '.local');
+const GCLOUD_LOG = path.join(LOCAL_DIR, 'firestore-emulator.log');
 const MIN_JAVA_FOR_EMULATOR = 21;
+// The Google Cloud CLI's emulator jar is built for Java 11.
+const MIN_JAVA_FOR_GCLOUD = 11;
 // The Functions emulator writes every param it resolved from a default to functions/.env.local,
 // which would then pin today's defaults in later runs. When no such file exists, this script
 // creates it (marked) and deletes it on exit; a developer's own .env.local is left alone.
 const ENV_LOCAL = path.join(FUNCTIONS_DIR, '.env.local');
 const ENV_LOCAL_MARKER =
   '# Written by scripts/start.cjs for one run of the local stack; deleted on exit.';
+// Values of the secrets functions declare (defineSecret). Without them the Functions emulator
+// asks Secret Manager, which a demo project cannot reach. Git-ignored, never deployed.
+const SECRET_LOCAL = path.join(FUNCTIONS_DIR, '.secret.local');
+const PARAMS_SOURCE = path.join(FUNCTIONS_DIR, 'src/config/params.ts');
+// Params that must not be taken from a shell's environment: the banner's URLs assume them.
+const PARAMS_NOT_FORWARDED = new Set(['REGION']);
 // Cold start of the CLI, the functions' discovery and the first Firestore round trip; generous
 // because the official emulator may first have to download its jar.
 const READY_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 5_000;
+const TRIGGER_SYNC_MS = 3_000;
 
 // Ports come from firebase.json so the CLI and this script cannot disagree.
-const { emulators } = require(path.join(ROOT_DIR, 'firebase.json'));
+const firebaseJson = require(path.join(ROOT_DIR, 'firebase.json'));
+const { emulators } = firebaseJson;
 const addr = (name) => `${emulators[name].host}:${emulators[name].port}`;
 
 const log = (message) => process.stdout.write(`[start] ${message}\n`);
+const elapsed = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `{ name, child, exited }` of every process group started here. */
 const children = [];
+/** Intervals and timeouts to clear on shutdown. */
+const timers = new Set();
 let stopping;
 
 function killGroup(pid, signal) {
@@ -61,6 +103,8 @@ async function stopChild({ child, exited }) {
 function shutdown(code, message) {
   if (stopping !== undefined) return stopping;
   if (message !== undefined) process.stderr.write(`\n[start] ${message}\n`);
+  for (const t of timers) clearTimeout(t);
+  fs.unwatchFile(RULES_FILE);
   if (children.length > 0) log('stopping the emulators…');
   stopping = (async () => {
     for (const c of [...children].reverse()) await stopChild(c);
@@ -100,13 +144,80 @@ function removeOwnEnvLocal() {
   if (ownsEnvLocal()) fs.rmSync(ENV_LOCAL, { force: true });
 }
 
-/** Creates the marked .env.local unless the developer has one (a stale marked one is replaced). */
+/** Names of the params declared in src/config/params.ts (defineString/Int/Boolean/…). */
+function declaredParams() {
+  try {
+    const source = fs.readFileSync(PARAMS_SOURCE, 'utf8');
+    return [...source.matchAll(/define(?:String|Int|Float|Boolean|List)\(\s*'([A-Z][A-Z0-9_]*)'/g)]
+      .map((m) => m[1])
+      .filter((name) => !PARAMS_NOT_FORWARDED.has(name));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Creates the marked .env.local unless the developer has one (a stale marked one is replaced),
+ * with the declared params this script's environment sets: `NOTIFY_COALESCE_SECONDS=0 npm start`.
+ * Resolves to the `NAME=value` lines passed on.
+ */
 function claimEnvLocal() {
+  const forwarded = declaredParams()
+    .filter((name) => process.env[name] !== undefined)
+    .map((name) => `${name}=${JSON.stringify(process.env[name])}`);
   if (fs.existsSync(ENV_LOCAL) && !ownsEnvLocal()) {
     log('functions/.env.local exists: the Functions emulator reads it (and adds missing params)');
-    return;
+    if (forwarded.length > 0) {
+      log(`ignoring ${forwarded.join(', ')} from the environment: set them in .env.local instead`);
+    }
+    return [];
   }
-  fs.writeFileSync(ENV_LOCAL, `${ENV_LOCAL_MARKER}\n`);
+  fs.writeFileSync(ENV_LOCAL, `${ENV_LOCAL_MARKER}\n${forwarded.map((l) => `${l}\n`).join('')}`);
+  return forwarded;
+}
+
+/** `NAME=value` pairs of a dotenv-style file (comments and blank lines skipped). */
+function readDotenv(file) {
+  const values = new Map();
+  if (!fs.existsSync(file)) return values;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m !== null) values.set(m[1], m[2]);
+  }
+  return values;
+}
+
+/**
+ * Gives every secret in `names` a local value in functions/.secret.local (created 0600 when
+ * missing; existing values are kept): SENDGRID_API_KEY a placeholder (a demo project captures
+ * email whatever the key), anything else — UNSUBSCRIBE_SIGNING_KEY — random for this machine.
+ * Resolves to the names it added.
+ */
+function ensureLocalSecrets(names) {
+  const existing = readDotenv(SECRET_LOCAL);
+  const missing = names.filter((name) => (existing.get(name) ?? '') === '');
+  if (missing.length === 0) return [];
+  const lines = missing.map((name) =>
+    name === 'SENDGRID_API_KEY'
+      ? `${name}=local-capture-only`
+      : `${name}=${randomBytes(32).toString('base64url')}`,
+  );
+  const header = fs.existsSync(SECRET_LOCAL)
+    ? ''
+    : "# Local-only values of the functions' secrets for the Functions emulator, written by\n" +
+      '# scripts/start.cjs. Git-ignored and never deployed (production: firebase functions:secrets:set).\n';
+  fs.appendFileSync(SECRET_LOCAL, `${header}${lines.join('\n')}\n`, { mode: 0o600 });
+  return missing;
+}
+
+/** Secret names declared with defineSecret in src/config/params.ts. */
+function declaredSecrets() {
+  try {
+    const source = fs.readFileSync(PARAMS_SOURCE, 'utf8');
+    return [...source.matchAll(/defineSecret\(\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]);
+  } catch {
+    return [];
+  }
 }
 
 function fail(message) {
@@ -116,23 +227,38 @@ function fail(message) {
 /**
  * Starts a child in a process group of its own: a terminal's Ctrl-C reaches only this process,
  * which then stops each group as a whole. A child that dies while the stack runs stops the rest.
+ * `onLine` receives its output line by line instead of the terminal; `ipc` opens a channel.
  */
-function startChild(name, args, options) {
-  const child = spawn(process.execPath, args, {
+function startChild(name, command, args, options, { onLine, ipc = false, onExit } = {}) {
+  const out = onLine === undefined ? 'inherit' : 'pipe';
+  const child = spawn(command, args, {
     ...options,
     detached: true,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', out, out, ...(ipc ? ['ipc'] : [])],
   });
+  if (onLine !== undefined) {
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk) => {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) onLine(line);
+      });
+    }
+  }
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   child.once('error', (err) => fail(`could not start ${name}: ${err.message}`));
   void exited.then(({ code, signal }) => {
     if (stopping === undefined) {
+      onExit?.();
       fail(`${name} exited unexpectedly (${signal ?? `exit code ${code}`}); stopping the rest`);
     }
   });
   children.push({ name, child, exited });
+  return child;
 }
 
 function portIsFree(host, port) {
@@ -152,13 +278,34 @@ function javaMajorVersion() {
   return m[1] === '1' ? Number(m[2]) : Number(m[1]);
 }
 
+/** `{ kind: 'emulator'|'gcloud'|'embedded', why, launcher? }`: see the header. */
 function chooseFirestore() {
-  const forced = process.env.TASKFLOW_FIRESTORE;
-  if (forced === 'embedded' || forced === 'emulator') return { kind: forced, why: 'forced' };
   const java = javaMajorVersion();
-  return java >= MIN_JAVA_FOR_EMULATOR
-    ? { kind: 'emulator', why: `Java ${java}` }
-    : { kind: 'embedded', why: java === 0 ? 'no Java found' : `Java ${java} < 21` };
+  const launcher = gcloudFirestoreEmulator();
+  const javaText = java === 0 ? 'no Java found' : `Java ${java}`;
+  const forced = process.env.TASKFLOW_FIRESTORE;
+  if (forced !== undefined && forced !== '') {
+    if (forced === 'gcloud' && launcher === undefined) {
+      throw new Error(
+        'TASKFLOW_FIRESTORE=gcloud, but the Google Cloud CLI Firestore emulator is not installed ' +
+          '(apt-get install google-cloud-cli-firestore-emulator, or gcloud components install ' +
+          'cloud-firestore-emulator)',
+      );
+    }
+    if (!['emulator', 'gcloud', 'embedded'].includes(forced)) {
+      throw new Error(`TASKFLOW_FIRESTORE=${forced}: expected emulator, gcloud or embedded`);
+    }
+    return { kind: forced, why: `TASKFLOW_FIRESTORE=${forced}, ${javaText}`, launcher };
+  }
+  if (java >= MIN_JAVA_FOR_EMULATOR) return { kind: 'emulator', why: javaText };
+  if (launcher !== undefined && java >= MIN_JAVA_FOR_GCLOUD) {
+    return { kind: 'gcloud', why: `${javaText} < ${MIN_JAVA_FOR_EMULATOR}`, launcher };
+  }
+  const gcloudText =
+    launcher === undefined
+      ? 'no Google Cloud CLI Firestore emulator'
+      : `Google Cloud CLI emulator needs Java ${MIN_JAVA_FOR_GCLOUD}+`;
+  return { kind: 'embedded', why: `${javaText}, ${gcloudText}` };
 }
 
 function build() {
@@ -181,27 +328,13 @@ function build() {
   }
 }
 
-/** GET over a fresh connection (no keep-alive pool holding the process open). */
-function get(url) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false, timeout: 15_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
-
 async function waitFor200(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (stopping !== undefined) await stopping;
     try {
-      const { status, body } = await get(url);
+      const { status, body } = await request('GET', url);
       if (status === 200) return body;
       last = `HTTP ${status} ${body.slice(0, 300)}`;
     } catch (e) {
@@ -212,15 +345,226 @@ async function waitFor200(url, timeoutMs) {
   throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s (last: ${last})`);
 }
 
-function banner({ firestore, firestoreHost, seed, seconds }) {
+/**
+ * The Google Cloud CLI's Firestore emulator on the firebase.json port, sending trigger events to
+ * the Functions emulator, with firestore.rules loaded (and reloaded when the file changes), the
+ * way firebase-tools starts its own. Its chatty log goes to functions/.local/; warnings (e.g. an
+ * event it could not deliver) are shown.
+ */
+async function startGcloudFirestore(launcher) {
+  fs.mkdirSync(LOCAL_DIR, { recursive: true });
+  const logFile = fs.openSync(GCLOUD_LOG, 'w');
+  const args = [
+    'start',
+    `--host=${emulators.firestore.host}`,
+    `--port=${emulators.firestore.port}`,
+    `--functions_emulator=${addr('functions')}`,
+    `--rules=${RULES_FILE}`,
+    `--project_id=${PROJECT_ID}`,
+  ];
+  if (emulators.singleProjectMode !== false) args.push('--single_project_mode=true');
+  startChild(
+    'Firestore emulator (Google Cloud CLI)',
+    launcher,
+    args,
+    { cwd: LOCAL_DIR, env: { ...process.env } },
+    {
+      onLine: (line) => {
+        fs.writeSync(logFile, `${line}\n`);
+        // java.util.logging: a "date class method" line, then "LEVEL: message", maybe a stack.
+        // "Operation failed" is an error answered to a client (e.g. create() of an existing
+        // document, the codebase's exactly-once claim): the client handles it; not shown.
+        if (/^(WARNING|SEVERE):/.test(line) && !/^WARNING: Operation failed:/.test(line)) {
+          // It stops waiting for the Functions emulator after a while, which still runs the event.
+          const note = /publish.*Read timed out/.test(line)
+            ? ' (a slow function start: the Functions emulator still runs the event)'
+            : '';
+          process.stdout.write(`[firestore] ${line}${note}\n`);
+        }
+      },
+      onExit: () => {
+        const tail = fs.readFileSync(GCLOUD_LOG, 'utf8').split('\n').slice(-15).join('\n');
+        process.stderr.write(`[start] last lines of ${GCLOUD_LOG}:\n${tail}\n`);
+      },
+    },
+  );
+  await waitFor200(`http://${addr('firestore')}/`, 60_000);
+  fs.watchFile(RULES_FILE, { interval: 1000 }, () => {
+    void reloadRules();
+  });
+}
+
+async function reloadRules() {
+  try {
+    const content = fs.readFileSync(RULES_FILE, 'utf8');
+    const { status, body } = await request(
+      'PUT',
+      `http://${addr('firestore')}/emulator/v1/projects/${PROJECT_ID}:securityRules`,
+      {
+        body: JSON.stringify({ rules: { files: [{ name: 'security.rules', content }] } }),
+        headers: { 'content-type': 'application/json' },
+      },
+    );
+    const issues = status === 200 ? (JSON.parse(body).issues ?? []) : [];
+    if (status !== 200) log(`firestore.rules not reloaded: HTTP ${status} ${body.slice(0, 200)}`);
+    else if (issues.length > 0) {
+      for (const i of issues) {
+        log(`firestore.rules:${i.sourcePosition?.line ?? 0}: ${i.severity} ${i.description}`);
+      }
+    } else log('firestore.rules reloaded');
+  } catch (e) {
+    log(`firestore.rules not reloaded: ${e.message}`);
+  }
+}
+
+/**
+ * Registers the loaded Firestore triggers with the gcloud emulator now, then every few seconds
+ * (a rebuild reloads the functions and may change them). Resolves to the first sync's report.
+ */
+async function keepTriggersRegistered() {
+  const sync = firestoreTriggerSync({
+    functionsHost: addr('functions'),
+    firestoreHost: addr('firestore'),
+    projectId: PROJECT_ID,
+    onRegister: (name, key, document) =>
+      log(`Firestore trigger ${name} (${document}) registered with the emulator as ${key}`),
+  });
+  const first = await sync.sync();
+  let lastError = '';
+  const again = () => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      sync.sync().then(
+        () => {
+          lastError = '';
+        },
+        (e) => {
+          // Reported once per distinct error; the emulator may be mid-reload.
+          if (e.message !== lastError) log(`trigger registration: ${e.message}`);
+          lastError = e.message;
+        },
+      );
+      if (stopping === undefined) again();
+    }, TRIGGER_SYNC_MS);
+    timers.add(t);
+  };
+  again();
+  return first;
+}
+
+/** Starts the relay (embedded Firestore) and resolves once it watches every trigger path. */
+function startTriggerRelay() {
+  const child = startChild(
+    'Firestore trigger relay',
+    process.execPath,
+    [TRIGGER_RELAY],
+    {
+      cwd: FUNCTIONS_DIR,
+      env: {
+        ...process.env,
+        FIRESTORE_EMULATOR_HOST: addr('firestore'),
+        FUNCTIONS_EMULATOR_HOST: addr('functions'),
+        GCLOUD_PROJECT: PROJECT_ID,
+      },
+    },
+    { ipc: true },
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('the trigger relay did not get ready within 60 s')),
+      60_000,
+    );
+    child.on('message', (message) => {
+      if (message?.type === 'ready') {
+        clearTimeout(timer);
+        resolve(message.triggers);
+      }
+    });
+  });
+}
+
+/**
+ * Calls each scheduled function at every minute its schedule names, like Cloud Scheduler (which
+ * may overlap runs; here a run still going makes the next tick of that function wait). The
+ * functions are re-read each minute, so a rebuild that adds one is picked up. Reports failures,
+ * and each function's first run.
+ */
+function startScheduler() {
+  const running = new Set();
+  const reported = new Set();
+  let lastError = '';
+  const tick = async (at) => {
+    let fns;
+    try {
+      fns = await scheduledFunctions(addr('functions'), PROJECT_ID);
+      lastError = '';
+    } catch (e) {
+      if (e.message !== lastError) log(`scheduler: could not list the functions: ${e.message}`);
+      lastError = e.message;
+      return;
+    }
+    const hhmm = at.toISOString().slice(11, 16);
+    for (const fn of fns) {
+      if (fn.matches === undefined) {
+        if (!reported.has(`unsupported:${fn.id}`)) {
+          reported.add(`unsupported:${fn.id}`);
+          log(
+            `scheduler: "${fn.schedule}" of ${fn.name} is not understood; run it with ` +
+              `npm --prefix functions run schedule:run -- ${fn.name}`,
+          );
+        }
+        continue;
+      }
+      if (!fn.matches(at)) continue;
+      if (running.has(fn.id)) {
+        log(`scheduler: ${fn.name} is still running; its ${hhmm} UTC tick is skipped`);
+        continue;
+      }
+      running.add(fn.id);
+      invokeScheduled(addr('functions'), PROJECT_ID, fn, at)
+        .then(({ status, ms }) => {
+          if (status !== 200) log(`scheduler: ${fn.name} (${hhmm} UTC) failed: HTTP ${status}`);
+          else if (!reported.has(fn.id)) {
+            reported.add(fn.id);
+            log(
+              `scheduler: ${fn.name} ran (${fn.schedule}${fn.timeZone === 'UTC' ? '' : `, ${fn.timeZone}`}) in ${ms} ms`,
+            );
+          }
+        })
+        .catch((e) => log(`scheduler: ${fn.name} (${hhmm} UTC) failed: ${e.message}`))
+        .finally(() => running.delete(fn.id));
+    }
+  };
+  const next = () => {
+    const now = Date.now();
+    const minute = Math.floor(now / 60_000) * 60_000 + 60_000;
+    const t = setTimeout(
+      () => {
+        timers.delete(t);
+        if (stopping !== undefined) return;
+        void tick(new Date(minute));
+        next();
+      },
+      minute - now + 250,
+    );
+    timers.add(t);
+  };
+  next();
+}
+
+function banner({ firestore, seed, seconds, triggers, scheduled, forwarded }) {
   const fn = `http://${addr('functions')}/${PROJECT_ID}/${REGION}`;
   const api = `http://localhost:${emulators.hosting.port}/api`;
   const bob = seed.users.find((u) => u.key === 'bob');
   const alice = seed.users.find((u) => u.key === 'alice');
   const rule = '─'.repeat(78);
+  const triggerText =
+    triggers.length === 0
+      ? 'none loaded'
+      : triggers.map((t) => `${t.name} (${t.document})`).join(', ');
   const lines = [
     rule,
-    `TaskFlow local stack ready in ${seconds} s (project ${PROJECT_ID})`,
+    `TaskFlow local stack ready in ${seconds} (project ${PROJECT_ID})`,
     rule,
     `API (via Hosting)   ${api}`,
     `  health            ${api}/health`,
@@ -228,7 +572,13 @@ function banner({ firestore, firestoreHost, seed, seconds }) {
     `API function        ${fn}/api`,
     `Callables           ${fn}/<name>   e.g. getPreferences, updatePreferences`,
     `Auth emulator       http://${addr('auth')}`,
-    `Firestore           ${firestoreHost}   (${firestore})`,
+    `Firestore           ${addr('firestore')}   ${firestore.label}`,
+    `Firestore triggers  LIVE via ${firestore.triggerPath}: ${triggerText}`,
+    scheduled === null
+      ? 'Scheduled functions not ticked (TASKFLOW_SCHEDULES=off)'
+      : `Scheduled functions ticked on their schedules: ${scheduled.map((s) => s.name).join(', ') || 'none'}`,
+    '  run one now:      npm --prefix functions run schedule:run -- releaseDeliveries',
+    ...(forwarded.length > 0 ? [`Params set here     ${forwarded.join(', ')}`] : []),
     '',
     `Demo users (password "${seed.password}"):`,
     ...seed.users.map(
@@ -238,6 +588,9 @@ function banner({ firestore, firestoreHost, seed, seconds }) {
     `  workspace ${seed.workspaceId}, project ${seed.projectId}, tasks ${seed.taskIds.join(', ')}`,
     '',
     'ID token:  npm --prefix functions run token -- alice@taskflow.test',
+    'Trigger demo: npm --prefix functions run demo:assign   (alice assigns demo-task-1 to bob',
+    "              through the Admin SDK; shows bob's inbox item, captured push and email)",
+    'Captured push/email: devOutbox collection; npm --prefix functions run outbox:dump',
     '',
     'REST:',
     `  TOKEN=$(npm --prefix functions run -s token -- ${bob.email}) && \\`,
@@ -257,7 +610,6 @@ function banner({ firestore, firestoreHost, seed, seconds }) {
 async function main() {
   const started = Date.now();
   const firestore = chooseFirestore();
-  const embedded = firestore.kind === 'embedded';
   const firestoreHost = addr('firestore');
   const controlPort = emulators.firestore.port + 1;
 
@@ -266,7 +618,7 @@ async function main() {
     host: emulators[name].host,
     port: emulators[name].port,
   }));
-  if (embedded) {
+  if (firestore.kind === 'embedded') {
     wanted.push({ name: 'embedded Firestore control', host: '127.0.0.1', port: controlPort });
   }
   for (const { name, host, port } of wanted) {
@@ -279,12 +631,34 @@ async function main() {
   }
 
   build();
+  log(`built in ${elapsed(started)}`);
+
+  const added = ensureLocalSecrets(declaredSecrets());
+  if (added.length > 0) log(`functions/.secret.local: local values for ${added.join(', ')}`);
 
   const only = ['auth', 'functions', 'hosting'];
   const env = { ...process.env, NO_UPDATE_NOTIFIER: '1', METADATA_SERVER_DETECTION: 'none' };
-  if (embedded) {
+  // How long the Functions emulator waits for a function's worker to load (default 30 s). A burst
+  // of trigger events starts several workers at once, which on a small, busy machine took longer:
+  // the emulator then drops the event.
+  if (!process.env.FUNCTIONS_DISCOVERY_TIMEOUT) {
+    process.env.FUNCTIONS_DISCOVERY_TIMEOUT = String(DEFAULT_WORKER_START_SECONDS);
+    env.FUNCTIONS_DISCOVERY_TIMEOUT = process.env.FUNCTIONS_DISCOVERY_TIMEOUT;
+  }
+  const label = {
+    emulator: { label: '(official emulator, firebase-tools)', triggerPath: 'firebase-tools' },
+    gcloud: {
+      label: `(Google Cloud CLI Firestore emulator; log ${path.relative(ROOT_DIR, GCLOUD_LOG)})`,
+      triggerPath: 'the emulator (registered by start.cjs)',
+    },
+    embedded: {
+      label: '(embedded @firestore-emulator/server)',
+      triggerPath: 'scripts/firestore-trigger-relay.cjs',
+    },
+  }[firestore.kind];
+  if (firestore.kind === 'embedded') {
     log(`Firestore: embedded server on ${firestoreHost} (${firestore.why})`);
-    startChild('embedded Firestore', [EMBEDDED_FIRESTORE], {
+    startChild('embedded Firestore', process.execPath, [EMBEDDED_FIRESTORE], {
       cwd: FUNCTIONS_DIR,
       env: {
         ...process.env,
@@ -295,6 +669,10 @@ async function main() {
     await waitFor200(`http://127.0.0.1:${controlPort}/healthz`, 30_000);
     // The Functions emulator passes its own environment on to the function runtimes.
     env.FIRESTORE_EMULATOR_HOST = firestoreHost;
+  } else if (firestore.kind === 'gcloud') {
+    log(`Firestore: Google Cloud CLI emulator on ${firestoreHost} (${firestore.why})`);
+    await startGcloudFirestore(firestore.launcher);
+    env.FIRESTORE_EMULATOR_HOST = firestoreHost;
   } else {
     log(`Firestore: official emulator on ${firestoreHost} (${firestore.why})`);
     only.unshift('firestore');
@@ -302,10 +680,11 @@ async function main() {
     delete env.FIRESTORE_EMULATOR_HOST;
   }
 
-  claimEnvLocal();
+  const forwarded = claimEnvLocal();
   log(`starting firebase emulators: ${only.join(',')}…`);
   startChild(
     'firebase emulators',
+    process.execPath,
     [FIREBASE_CLI, 'emulators:start', '--only', only.join(','), '--project', PROJECT_ID],
     { cwd: ROOT_DIR, env },
   );
@@ -313,19 +692,54 @@ async function main() {
   const health = `http://${addr('hosting')}/api/health`;
   log(`waiting for ${health}…`);
   await waitFor200(health, READY_TIMEOUT_MS);
+  log(`API healthy at ${elapsed(started)}`);
+
+  // Secrets a function declares that src/config/params.ts does not (another codebase file).
+  const loaded = await keyedFunctions(addr('functions'), PROJECT_ID);
+  const declared = [
+    ...new Set(
+      loaded.flatMap(({ def }) => (def.secretEnvironmentVariables ?? []).map((s) => s.key)),
+    ),
+  ];
+  const more = ensureLocalSecrets(declared);
+  if (more.length > 0) log(`functions/.secret.local: local values for ${more.join(', ')}`);
+
+  // Triggers go live before the seed, so seeded tasks notify as any write would.
+  let triggers;
+  if (firestore.kind === 'gcloud') {
+    await keepTriggersRegistered();
+    triggers = firestoreTriggerList(loaded);
+  } else if (firestore.kind === 'embedded') {
+    triggers = await startTriggerRelay();
+  } else {
+    triggers = firestoreTriggerList(loaded);
+  }
 
   log('seeding demo data…');
   const { seedDemo } = require('./seed-demo.cjs');
   const seed = await seedDemo({ projectId: PROJECT_ID, authHost: addr('auth'), firestoreHost });
   log(`seeded (${seed.created} new document(s))`);
 
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  banner({
-    firestore: embedded ? 'embedded @firestore-emulator/server' : 'official Firestore emulator',
-    firestoreHost,
-    seed,
-    seconds,
-  });
+  let scheduled = null;
+  if (process.env.TASKFLOW_SCHEDULES !== 'off') {
+    scheduled = await scheduledFunctions(addr('functions'), PROJECT_ID);
+    startScheduler();
+  }
+
+  banner({ firestore: label, seed, seconds: elapsed(started), triggers, scheduled, forwarded });
+}
+
+/** `[{ name, document }]` of the loaded Firestore triggers, for the banner. */
+function firestoreTriggerList(loaded) {
+  return loaded
+    .filter(({ def }) => isFirestoreTrigger(def))
+    .map(({ def }) => ({
+      name: def.name ?? def.entryPoint,
+      document:
+        def.eventTrigger.eventFilterPathPatterns?.document ??
+        def.eventTrigger.eventFilters?.document ??
+        def.eventTrigger.resource,
+    }));
 }
 
 main().catch((err) => fail(err instanceof Error ? err.message : String(err)));

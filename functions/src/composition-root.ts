@@ -38,8 +38,15 @@ function buildRuntime(): Runtime {
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });
   const logger = functionsLogger({ service: 'taskflow-functions' });
+  const notifications = notificationSettings(params);
   return {
-    deps: { db, clock: systemClock },
+    deps: {
+      db,
+      clock: systemClock,
+      ...notificationChannels(app, db, params, notifications),
+      notifications,
+      analyticsRetentionDays: params.ANALYTICS_RETENTION_DAYS.value(),
+    },
     tokens: firebaseTokenVerifier(getAuth(app)),
     limiter: firestoreRateLimiter(db, systemClock, logger),
     logger,
@@ -54,6 +61,7 @@ function buildRuntime(): Runtime {
         userPerMinute: params.RATE_LIMIT_USER_PER_MINUTE.value(),
         ipPerMinute: params.RATE_LIMIT_IP_PER_MINUTE.value(),
       },
+      notifications,
     },
     probes: {
       firestore: async () => {
@@ -62,6 +70,75 @@ function buildRuntime(): Runtime {
     },
     version: process.env.K_REVISION ?? packageVersion(),
   };
+}
+
+/** In a `demo-*` project (the Emulator Suite) there are no secrets; a fixed local key signs links. */
+const LOCAL_UNSUBSCRIBE_KEY = 'taskflow-local-only-unsubscribe-key';
+
+export function isDemoProject(): boolean {
+  const project = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? '';
+  return project === '' || project.startsWith('demo-');
+}
+
+function notificationSettings(
+  params: typeof import('./config/params'),
+): import('./runtime').NotificationSettings {
+  const signingKey = params.UNSUBSCRIBE_SIGNING_KEY.value();
+  if (signingKey === '' && !isDemoProject()) {
+    throw new Error('UNSUBSCRIBE_SIGNING_KEY is not set (firebase functions:secrets:set)');
+  }
+  return {
+    publicBaseUrl: params.PUBLIC_BASE_URL.value().replace(/\/+$/, ''),
+    emailFrom: { email: params.EMAIL_FROM.value(), name: params.EMAIL_FROM_NAME.value() },
+    unsubscribeSigningKey: signingKey === '' ? LOCAL_UNSUBSCRIBE_KEY : signingKey,
+    sendgridWebhookPublicKey: params.SENDGRID_WEBHOOK_PUBLIC_KEY.value(),
+    coalesceWindowSeconds: params.NOTIFY_COALESCE_SECONDS.value(),
+    maxDeliveryAttempts: params.DELIVERY_MAX_ATTEMPTS.value(),
+  };
+}
+
+/**
+ * Push and email transports. In a `demo-*` project (the Emulator Suite), or without a SendGrid
+ * key, deliveries are captured in `devOutbox` (readable in the emulator, dumped to files with
+ * `npm run outbox:dump`) and never leave the machine.
+ */
+function notificationChannels(
+  app: import('firebase-admin/app').App,
+  db: import('firebase-admin/firestore').Firestore,
+  params: typeof import('./config/params'),
+  settings: import('./runtime').NotificationSettings,
+): Pick<import('./core/operation').Deps, 'messenger' | 'mailer'> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded by the first notification only */
+  const { fcmMessenger } =
+    require('./infra/fcm/fcm.messenger') as typeof import('./infra/fcm/fcm.messenger');
+  const { systemClock } = require('./core/clock') as typeof import('./core/clock');
+  const demo = isDemoProject();
+  let messenger: import('./domain/notifications/channels').Messenger;
+  if (demo) {
+    const { firestoreCaptureMessaging } =
+      require('./infra/fcm/capture-messaging') as typeof import('./infra/fcm/capture-messaging');
+    messenger = fcmMessenger(firestoreCaptureMessaging(db, systemClock), { clock: systemClock });
+  } else {
+    const { getMessaging } =
+      require('firebase-admin/messaging') as typeof import('firebase-admin/messaging');
+    messenger = fcmMessenger(getMessaging(app), {
+      webBaseUrl: settings.publicBaseUrl,
+      clock: systemClock,
+    });
+  }
+  const apiKey = params.SENDGRID_API_KEY.value();
+  let mailer: import('./domain/notifications/channels').Mailer;
+  if (demo || apiKey === '') {
+    const { firestoreCaptureMailer } =
+      require('./infra/email/capture.mailer') as typeof import('./infra/email/capture.mailer');
+    mailer = firestoreCaptureMailer(db, systemClock, { from: settings.emailFrom });
+  } else {
+    const { sendgridMailer } =
+      require('./infra/email/sendgrid.mailer') as typeof import('./infra/email/sendgrid.mailer');
+    mailer = sendgridMailer({ apiKey, from: settings.emailFrom });
+  }
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { messenger, mailer };
 }
 
 function packageVersion(): string {

@@ -27,6 +27,23 @@ export {
   markAllNotificationsRead,
   markNotification,
 } from './functions/notifications.callables';
+export {
+  notifyTaskAssignment,
+  sendBulkNotification,
+  sendNotification,
+  sendTopicNotification,
+} from './functions/messaging.callables';
+export { releaseDeliveries } from './functions/notifications.schedules';
+export { checkOverdueTasks, sendDueReminders } from './functions/reminders.schedules';
+export {
+  dailyCleanup,
+  dispatchScheduledJobs,
+  spawnRecurringTasks,
+} from './functions/scheduled.functions';
+export { quarterHourlyDigests, sendDigest } from './functions/digests.functions';
+export { getUserSummary, recordAnalyticsEvent } from './functions/analytics.callables';
+export { getDashboardStats } from './functions/dashboard.callables';
+export { exportUserData } from './functions/export.callables';
 export { onUserCreated, onUserDeleted } from './functions/auth.triggers';
 
 // Firestore triggers are exported lazily: `firebase-functions/firestore` loads firebase-admin at
@@ -38,4 +55,11 @@ Object.defineProperty(exports, 'onTaskWritten', {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy
     (require('./functions/task.triggers') as typeof import('./functions/task.triggers'))
       .onTaskWritten,
+});
+Object.defineProperty(exports, 'onUserProfileWritten', {
+  enumerable: true,
+  get: () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy
+    (require('./functions/digests.triggers') as typeof import('./functions/digests.triggers'))
+      .onUserProfileWritten,
 });

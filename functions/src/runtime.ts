@@ -3,6 +3,9 @@ import type { Logger } from './core/logger';
 import type { Probe } from './domain/health/health.service';
 import type { RateLimiter } from './infra/rate-limiter';
 import type { TokenVerifier } from './infra/token-verifier';
+import type { NotificationSettings } from './domain/notifications/settings';
+
+export type { NotificationSettings } from './domain/notifications/settings';
 
 /** Settings of the HTTP and callable doors; from params in production, literal in tests. */
 export interface RuntimeConfig {
@@ -18,6 +21,7 @@ export interface RuntimeConfig {
     /** Requests per minute per client IP; 0 disables. */
     ipPerMinute: number;
   };
+  notifications: NotificationSettings;
 }
 
 /** Everything an adapter needs, built once per instance by the composition root. */

@@ -4,6 +4,7 @@ import {
   type CallableFunction,
   type CallableRequest,
 } from 'firebase-functions/https';
+import type { SecretParam } from 'firebase-functions/params';
 import { ENFORCE_APP_CHECK, REGION } from '../config/params';
 import type { Operation } from '../core/operation';
 
@@ -15,10 +16,11 @@ import type { Operation } from '../core/operation';
  */
 export function callableFor(
   load: () => Promise<Operation>,
+  options: { secrets?: SecretParam[] } = {},
 ): CallableFunction<unknown, Promise<unknown>> {
   // App Check is enforced in runCallable, not with onCall's `enforceAppCheck`: the SDK reads that
   // option's value when the function is defined, i.e. during deploy-time analysis.
-  return onCall({ region: REGION, cors: false }, (request) =>
+  return onCall({ region: REGION, cors: false, secrets: options.secrets ?? [] }, (request) =>
     runCallable(load, request, ENFORCE_APP_CHECK.value()),
   );
 }

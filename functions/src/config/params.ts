@@ -1,4 +1,4 @@
-import { defineBoolean, defineInt, defineString } from 'firebase-functions/params';
+import { defineBoolean, defineInt, defineSecret, defineString } from 'firebase-functions/params';
 
 /**
  * Every setting of the backend, declared as a Firebase param: `firebase deploy` asks for (or reads
@@ -39,4 +39,87 @@ export const RATE_LIMIT_IP_PER_MINUTE = defineInt('RATE_LIMIT_IP_PER_MINUTE', {
 export const ENFORCE_APP_CHECK = defineBoolean('ENFORCE_APP_CHECK', {
   default: false,
   description: 'Reject callable requests without a valid App Check token',
+});
+
+// ---- Notifications (issue #4) ----
+
+export const PUBLIC_BASE_URL = defineString('PUBLIC_BASE_URL', {
+  default: 'http://localhost:5000',
+  description: 'Public origin of the app (Hosting), used for links in emails (unsubscribe)',
+});
+
+export const EMAIL_FROM = defineString('EMAIL_FROM', {
+  default: 'notifications@taskflow.test',
+  description: 'Sender address of notification emails (a verified SendGrid sender)',
+});
+
+export const EMAIL_FROM_NAME = defineString('EMAIL_FROM_NAME', {
+  default: 'TaskFlow',
+  description: 'Sender display name of notification emails',
+});
+
+/** Empty (the default) or a demo-* project: emails and pushes are captured, never sent. */
+export const SENDGRID_API_KEY = defineSecret('SENDGRID_API_KEY');
+
+/** Signs one-click unsubscribe links; in a demo-* project a fixed local key is used instead. */
+export const UNSUBSCRIBE_SIGNING_KEY = defineSecret('UNSUBSCRIBE_SIGNING_KEY');
+
+/** The secrets of every function that may send a notification (bound with `secrets: [...]`). */
+export const NOTIFY_SECRETS = [SENDGRID_API_KEY, UNSUBSCRIBE_SIGNING_KEY];
+
+export const SENDGRID_WEBHOOK_PUBLIC_KEY = defineString('SENDGRID_WEBHOOK_PUBLIC_KEY', {
+  default: '',
+  description:
+    'Verification key of the SendGrid Event Webhook (base64 ECDSA public key); empty rejects all',
+});
+
+export const NOTIFY_COALESCE_SECONDS = defineInt('NOTIFY_COALESCE_SECONDS', {
+  default: 120,
+  description: 'Push/email about one task within this many seconds are sent as one (0 disables)',
+});
+
+export const DELIVERY_MAX_ATTEMPTS = defineInt('DELIVERY_MAX_ATTEMPTS', {
+  default: 5,
+  description: 'Attempts of one push/email before it is recorded as failed',
+});
+
+// ---- Analytics (issue #6) ----
+
+export const ANALYTICS_RETENTION_DAYS = defineInt('ANALYTICS_RETENTION_DAYS', {
+  default: 400,
+  description: 'Days an activity event is kept before the Firestore TTL policy deletes it (1–3650)',
+});
+
+// ---- Scheduling and cleanup (issue #5) ----
+
+export const INBOX_READ_RETENTION_DAYS = defineInt('INBOX_READ_RETENTION_DAYS', {
+  default: 30,
+  description: 'Read inbox items older than this many days are deleted by the daily cleanup',
+});
+
+export const STALE_DEVICE_DAYS = defineInt('STALE_DEVICE_DAYS', {
+  default: 60,
+  description: 'Devices not seen (lastSeenAt) for this many days are removed by the daily cleanup',
+});
+
+export const DELIVERY_RETENTION_DAYS = defineInt('DELIVERY_RETENTION_DAYS', {
+  default: 30,
+  description: 'Finished push/email delivery records older than this many days are deleted',
+});
+
+// ---- Daily and weekly summaries (issue #5 item 3) ----
+
+export const DIGEST_QUEUE_MAX_CONCURRENCY = defineInt('DIGEST_QUEUE_MAX_CONCURRENCY', {
+  default: 20,
+  description: 'Summary emails built at once by the sendDigest task queue (Cloud Tasks dispatches)',
+});
+
+export const DIGEST_QUEUE_MAX_PER_SECOND = defineInt('DIGEST_QUEUE_MAX_PER_SECOND', {
+  default: 20,
+  description: 'Summary emails started per second by the sendDigest task queue',
+});
+
+export const DIGEST_QUEUE_MAX_ATTEMPTS = defineInt('DIGEST_QUEUE_MAX_ATTEMPTS', {
+  default: 5,
+  description: 'Attempts of one summary job (Cloud Tasks retries with backoff from 60 s)',
 });

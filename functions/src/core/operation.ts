@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { Firestore } from 'firebase-admin/firestore';
+import type { Mailer, Messenger } from '../domain/notifications/channels';
+import type { NotificationSettings } from '../domain/notifications/settings';
 import type { Clock } from './clock';
 import { AppError } from './errors';
 import type { Logger } from './logger';
@@ -37,6 +39,13 @@ export interface OperationContext {
 export interface Deps {
   db: Firestore;
   clock: Clock;
+  /** Push transport (FCM, or a capturing/recording one locally and in tests). */
+  messenger: Messenger;
+  /** Email transport (SendGrid, or a capturing one locally and in tests). */
+  mailer: Mailer;
+  notifications: NotificationSettings;
+  /** `ANALYTICS_RETENTION_DAYS`: days activity events are kept (TTL); absent → the default, 400. */
+  analyticsRetentionDays?: number;
 }
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -55,6 +64,17 @@ export interface ResponseHeader<T> {
   /** For the OpenAPI document. */
   description: string;
   value(output: T): string | number;
+}
+
+/**
+ * Where a streamed REST answer goes (the REST door adapts Express's response to it). Headers are
+ * held until the first `write`, so an error thrown before any body was written still becomes a
+ * normal JSON error response.
+ */
+export interface ResponseStream {
+  setHeader(name: string, value: string): void;
+  /** Sends one piece of the body; resolves when the connection can take more (backpressure). */
+  write(chunk: string): Promise<void>;
 }
 
 // zod's object type with any shape; inputs are always objects so the REST door can assemble them
@@ -82,6 +102,12 @@ export interface Operation<I extends InputSchema = InputSchema, O extends z.ZodT
    */
   httpHeaders?: Readonly<Record<string, ResponseHeader<z.output<O>>>>;
   handler(input: z.output<I>, ctx: OperationContext): Promise<z.input<O>>;
+  /**
+   * REST only: writes the answer piece by piece instead of returning it, for a body too large to
+   * hold in memory (the user data export). It runs after the same access check and input
+   * validation; the body must be `output` as JSON. The callable door still uses `handler`.
+   */
+  httpStream?(input: z.output<I>, ctx: OperationContext, out: ResponseStream): Promise<void>;
 }
 
 /** Declares an operation; the identity function that gives TypeScript the generic types. */

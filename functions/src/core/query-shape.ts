@@ -9,7 +9,15 @@ import { FieldPath, type Query } from 'firebase-admin/firestore';
 export interface QueryShape {
   /** Collection id (collection scope). */
   collection: string;
-  /** Fields compared with `==` (including `== null`). */
+  /**
+   * `collectionGroup`: the query runs over every collection with that id (`db.collectionGroup`),
+   * which needs indexes of that scope — Firestore's automatic indexes are collection-scoped.
+   */
+  scope?: 'collection' | 'collectionGroup';
+  /**
+   * Fields compared with `==` (including `== null`), or with `in` when the value is given in
+   * {@link ShapeValues.oneOf}: an `in` filter needs the same index as `==`.
+   */
   equals: readonly string[];
   /** A field compared with `array-contains`. */
   arrayContains?: string;
@@ -21,6 +29,8 @@ export interface QueryShape {
 
 export interface ShapeValues {
   equals: Readonly<Record<string, unknown>>;
+  /** Equality fields matched against a list of values (`in`) instead of one value. */
+  oneOf?: Readonly<Record<string, readonly unknown[]>>;
   arrayContains?: unknown;
   range?: { from?: unknown; to?: unknown };
 }
@@ -28,7 +38,13 @@ export interface ShapeValues {
 /** Builds the query `shape` describes over `base` with the given values. */
 export function applyShape(base: Query, shape: QueryShape, values: ShapeValues): Query {
   let q = base;
-  for (const field of shape.equals) q = q.where(field, '==', values.equals[field] ?? null);
+  for (const field of shape.equals) {
+    const anyOf = values.oneOf?.[field];
+    q =
+      anyOf === undefined
+        ? q.where(field, '==', values.equals[field] ?? null)
+        : q.where(field, 'in', anyOf);
+  }
   if (shape.arrayContains !== undefined) {
     q = q.where(shape.arrayContains, 'array-contains', values.arrayContains);
   }

@@ -1,4 +1,18 @@
 import type { QueryShape } from '../core/query-shape';
+import { LAST_TASK_START_QUERY } from './analytics/activity.service';
+import { dashboardQueryShapes } from './analytics/dashboard.service';
+import {
+  ALL_USERS_QUERY,
+  TASKS_ASSIGNED_TO_QUERY,
+  TASKS_CREATED_BY_QUERY,
+  USER_ACTIVITY_BY_TIME_QUERY,
+} from './analytics/stats.backfill';
+import { OPEN_DUE_TASKS_QUERY, USER_DAYS_QUERY } from './analytics/summary.service';
+import {
+  BURST_QUERY,
+  DUE_DELIVERIES_QUERY,
+  STUCK_DELIVERIES_QUERY,
+} from './notifications/delivery.service';
 import {
   INBOX_COUNT_QUERY,
   INBOX_QUERY,
@@ -10,7 +24,12 @@ import {
   MY_PROJECTS_QUERY,
   PROJECT_TASKS_OF_ASSIGNEE_QUERY,
 } from './projects/project.service';
+import { COMPLETED_TASKS_QUERY, OPEN_TASKS_BY_DUE_QUERY } from './digests/digest-content';
+import { DUE_DIGESTS_QUERY } from './digests/digest-sweep.service';
+import { DUE_REMINDERS_QUERY, OVERDUE_CHECKS_QUERY } from './reminders/sweeps';
+import { SCHEDULING_QUERIES } from './scheduling/queries';
 import { allTaskListShapes } from './tasks/task-list.query';
+import { EXPORT_QUERIES } from './users/export.service';
 import {
   MY_WORKSPACES_QUERY,
   WORKSPACE_PROJECTS_OF_MEMBER_QUERY,
@@ -33,11 +52,40 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   UNREAD_INBOX_QUERY,
   UNREAD_QUERY,
   INBOX_COUNT_QUERY,
+  // The notification engine (delivery.service.ts): due and stuck records, one burst's records.
+  DUE_DELIVERIES_QUERY,
+  STUCK_DELIVERIES_QUERY,
+  BURST_QUERY,
+  // The reminder and overdue sweeps (reminders/sweeps.ts): a range and sort on one server-owned
+  // instant, served by its automatic single-field index (no composite index, no exemption).
+  DUE_REMINDERS_QUERY,
+  OVERDUE_CHECKS_QUERY,
+  // Analytics: a task's last recorded start (trigger), a summary's days and overdue count, the
+  // stats backfill's pages.
+  LAST_TASK_START_QUERY,
+  USER_DAYS_QUERY,
+  OPEN_DUE_TASKS_QUERY,
+  USER_ACTIVITY_BY_TIME_QUERY,
+  TASKS_CREATED_BY_QUERY,
+  TASKS_ASSIGNED_TO_QUERY,
+  ALL_USERS_QUERY,
+  // The dashboard (dashboard.service.ts): count() aggregations per scope and project.
+  ...dashboardQueryShapes(),
+  // The GDPR export (export.service.ts): every collection holding the user's data, paged by id.
+  ...EXPORT_QUERIES,
+  // Daily/weekly summaries (digests/): the due schedules (single field), and per digest a user's
+  // tasks completed in the period and open tasks by due date (each list and its count()).
+  DUE_DIGESTS_QUERY,
+  COMPLETED_TASKS_QUERY,
+  OPEN_TASKS_BY_DUE_QUERY,
+  // Scheduling (scheduling/queries.ts): the job dispatcher, jobs API, recurring tasks, cleanup.
+  ...SCHEDULING_QUERIES,
   // Account deletion (account.service.ts): single-field filters, served by automatic indexes.
   { collection: 'tasks', equals: ['assigneeId'], orderBy: [] },
   { collection: 'workspaces', equals: [], arrayContains: 'members', orderBy: [] },
   { collection: 'projects', equals: [], arrayContains: 'members', orderBy: [] },
   { collection: 'activity', equals: ['userId'], orderBy: [] },
+  { collection: 'deliveries', equals: ['recipientId'], orderBy: [] },
 ];
 
 /** Queries of the Flutter app (Firestore SDK under firestore.rules). */

@@ -1,15 +1,20 @@
 import type { Express } from 'express';
 import { onRequest } from 'firebase-functions/https';
-import { REGION } from '../config/params';
+import { NOTIFY_SECRETS, REGION } from '../config/params';
 
 let app: Promise<Express> | undefined;
 
 /** `api`: the REST surface (Express). Built on the first request of an instance. */
-export const api = onRequest({ region: REGION, invoker: 'public' }, async (req, res) => {
-  app ??= Promise.all([
-    import('../http/app'),
-    import('../composition-root'),
-    import('../operations/registry'),
-  ]).then(([{ createApp }, { getRuntime }, { operations }]) => createApp(getRuntime(), operations));
-  (await app)(req, res);
-});
+export const api = onRequest(
+  { region: REGION, invoker: 'public', secrets: NOTIFY_SECRETS },
+  async (req, res) => {
+    app ??= Promise.all([
+      import('../http/app'),
+      import('../composition-root'),
+      import('../operations/registry'),
+    ]).then(([{ createApp }, { getRuntime }, { operations }]) =>
+      createApp(getRuntime(), operations),
+    );
+    (await app)(req, res);
+  },
+);

@@ -1,6 +1,6 @@
 import { onDocumentWritten } from 'firebase-functions/firestore';
 import { z } from 'zod';
-import { REGION } from '../config/params';
+import { NOTIFY_SECRETS, REGION } from '../config/params';
 import type { TaskState } from '../domain/notifications/task-events';
 
 /** The task fields the notification rules read; anything else in the document is ignored. */
@@ -12,39 +12,104 @@ const taskStateSchema = z.object({
   assigneeId: z.string().nullable().default(null),
   status: z.enum(['todo', 'in_progress', 'done']),
   deletedAt: z.unknown().default(null),
+  updatedAt: z.unknown().optional(),
+  dueDate: z.unknown().optional(),
 });
+
+/** A Firestore Timestamp (anything with `toMillis`) as milliseconds, else null. */
+function millis(value: unknown): number | null {
+  if (value !== null && typeof value === 'object' && 'toMillis' in value) {
+    const toMillis = value.toMillis;
+    if (typeof toMillis === 'function') return (toMillis as () => number).call(value);
+  }
+  return null;
+}
 
 function parseTask(data: unknown): TaskState | null | 'invalid' {
   if (data === undefined) return null;
   const parsed = taskStateSchema.safeParse(data);
-  return parsed.success ? parsed.data : 'invalid';
+  if (!parsed.success) return 'invalid';
+  const { updatedAt, dueDate, ...rest } = parsed.data;
+  const due = millis(dueDate);
+  return { ...rest, updatedAtMs: millis(updatedAt), dueDate: due === null ? null : new Date(due) };
 }
 
 /**
- * `onTaskWritten`: task assigned/reassigned, status changed or completed → notifications.
- * Delivered at least once and retried on failure; the domain makes each effect exactly once.
- * A document that is not a valid task is logged and skipped (a retry could not fix it).
+ * `onTaskWritten`: every write to a task, delivered at least once and retried on failure. Four
+ * independent effects, each idempotent in its own domain module so a redelivery (or the retry of
+ * one that failed) repeats nothing:
+ * - notifications: assigned/reassigned, status changed, completed → inbox, push, email;
+ * - reminders: (re)arm the due-date reminder and overdue bookkeeping;
+ * - analytics: task lifecycle activity and per-day statistics;
+ * - recurrence: the next occurrence of a completed recurring task.
+ * They run side by side; if any fails the event fails (and is retried) after the others finished.
+ * A document that is not a valid task gets no notifications (a retry could not fix it).
  */
 export const onTaskWritten = onDocumentWritten(
-  { document: 'tasks/{taskId}', region: REGION, retry: true },
+  { document: 'tasks/{taskId}', region: REGION, retry: true, secrets: NOTIFY_SECRETS },
   async (event) => {
-    const [{ getRuntime }, { notifyTaskWrite }] = await Promise.all([
+    const [
+      { getRuntime },
+      { notifyTaskWrite },
+      { notifierDeps },
+      { armTaskReminders },
+      { recordTaskActivity },
+      { spawnNextOccurrence },
+    ] = await Promise.all([
       import('../composition-root'),
       import('../domain/notifications/task-notifier'),
+      import('../domain/notifications/delivery.service'),
+      import('../domain/reminders/arming'),
+      import('../domain/analytics/activity.service'),
+      import('../domain/tasks/recurrence'),
     ]);
-    const { deps, logger } = getRuntime();
-    const log = logger.child({ function: 'onTaskWritten', eventId: event.id });
-    const before = parseTask(event.data?.before.data());
-    const after = parseTask(event.data?.after.data());
-    if (before === 'invalid' || after === 'invalid') {
-      log.warn('Not a valid task; no notifications', { taskId: event.params.taskId });
-      return;
+    const runtime = getRuntime();
+    const { deps } = runtime;
+    const taskId = event.params.taskId;
+    const log = runtime.logger.child({ function: 'onTaskWritten', eventId: event.id, taskId });
+    const rawBefore = event.data?.before.data();
+    const rawAfter = event.data?.after.data();
+    const write = { eventId: event.id, taskId, before: rawBefore, after: rawAfter };
+
+    const notify = async (): Promise<void> => {
+      const before = parseTask(rawBefore);
+      const after = parseTask(rawAfter);
+      if (before === 'invalid' || after === 'invalid') {
+        log.warn('Not a valid task; no notifications');
+        return;
+      }
+      await notifyTaskWrite(notifierDeps(deps, log), { eventId: event.id, taskId, before, after });
+    };
+    const effects = {
+      notifications: notify(),
+      reminders: armTaskReminders(
+        { db: deps.db, clock: deps.clock, logger: log },
+        { taskId, before: rawBefore ?? null, after: rawAfter ?? null },
+      ),
+      analytics: recordTaskActivity(
+        deps.db,
+        deps.clock,
+        { ...write, occurredAt: new Date(event.time) },
+        log,
+        { retentionDays: deps.analyticsRetentionDays },
+      ),
+      recurrence: spawnNextOccurrence(deps.db, deps.clock, write),
+    };
+    const names = Object.keys(effects);
+    const results = await Promise.allSettled(Object.values(effects));
+    const failed = results.flatMap((r, i) =>
+      r.status === 'rejected'
+        ? [
+            {
+              effect: names[i],
+              error: r.reason instanceof Error ? r.reason.message : String(r.reason),
+            },
+          ]
+        : [],
+    );
+    if (failed.length > 0) {
+      log.error('Task write effects failed; the event will be retried', { failed });
+      throw new Error(`onTaskWritten: ${failed.map((f) => f.effect).join(', ')} failed`);
     }
-    await notifyTaskWrite(deps.db, deps.clock, log, {
-      eventId: event.id,
-      taskId: event.params.taskId,
-      before,
-      after,
-    });
   },
 );

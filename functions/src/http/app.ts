@@ -10,6 +10,8 @@ import { healthRouter } from './health.routes';
 import { requestLogger } from './locals';
 import { operationRouter } from './operation-router';
 import { openApiRouter } from './openapi.routes';
+import { sendgridWebhookRouter } from './sendgrid-webhook.routes';
+import { unsubscribeRouter } from './unsubscribe.routes';
 
 /** A client may pass its own request id (for tracing across services) if it looks like one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -59,6 +61,13 @@ export function createApp(runtime: Runtime, operations: readonly Operation[]): e
     }),
   );
 
+  // The SendGrid Event Webhook verifies a signature over the exact body bytes and receives
+  // batches of up to 768 KB, from a shared pool of SendGrid addresses: it reads its own raw body
+  // with its own limit, ahead of the JSON parser, the body limit and the per-IP rate limit.
+  const webhooks = sendgridWebhookRouter(runtime);
+  app.use('/api', webhooks);
+  app.use(webhooks);
+
   // Cloud Functions parse the body before Express sees it and keep the bytes in `rawBody`; then
   // only the size is ours to check. Elsewhere (tests, plain Node) express.json parses with a limit.
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -83,6 +92,7 @@ export function createApp(runtime: Runtime, operations: readonly Operation[]): e
   const routes = express.Router();
   routes.use(healthRouter(runtime));
   routes.use(openApiRouter(operations));
+  routes.use(unsubscribeRouter(runtime));
   routes.use(operationRouter(runtime, operations));
   app.use('/api', routes);
   app.use(routes);

@@ -1,5 +1,6 @@
 import express from 'express';
 import { checkHealth } from '../domain/health/health.service';
+import { readJobRecords } from '../domain/health/job-health';
 import type { Runtime } from '../runtime';
 
 /** `GET /health`: public; 200 when healthy or degraded, 503 when a dependency fails. */
@@ -10,6 +11,7 @@ export function healthRouter(runtime: Runtime): express.Router {
       version: runtime.version,
       slowMs: 1000,
       timeoutMs: 3000,
+      jobs: () => readJobRecords(runtime.deps.db),
     })
       .then((report) => {
         res.setHeader('Cache-Control', 'no-store');

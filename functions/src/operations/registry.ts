@@ -1,6 +1,11 @@
 import type { Operation } from '../core/operation';
+import * as analytics from './analytics.operations';
+import * as dashboard from './dashboard.operations';
+import * as dataExport from './export.operations';
+import * as messaging from './messaging.operations';
 import * as notifications from './notifications.operations';
 import * as projects from './projects.operations';
+import * as scheduledJobs from './scheduled-jobs.operations';
 import * as tasks from './tasks.operations';
 import * as users from './users.operations';
 import * as workspaces from './workspaces.operations';
@@ -15,6 +20,7 @@ export const operations: readonly Operation[] = [
   users.updatePreferencesOp,
   users.registerDeviceOp,
   users.unregisterDeviceOp,
+  dataExport.exportUserDataOp,
   workspaces.createWorkspaceOp,
   workspaces.listWorkspacesOp,
   workspaces.getWorkspaceOp,
@@ -41,4 +47,19 @@ export const operations: readonly Operation[] = [
   notifications.markNotificationOp,
   notifications.deleteNotificationOp,
   notifications.deleteNotificationsOp,
+  analytics.recordAnalyticsEventOp,
+  analytics.getUserSummaryOp,
+  dashboard.getDashboardStatsOp,
+  messaging.sendNotificationOp,
+  messaging.sendTopicNotificationOp,
+  messaging.sendBulkNotificationOp,
+  messaging.notifyTaskAssignmentOp,
+  scheduledJobs.createScheduledJobOp,
+  scheduledJobs.listScheduledJobsOp,
+  scheduledJobs.getScheduledJobOp,
+  scheduledJobs.deleteScheduledJobOp,
+  scheduledJobs.enableScheduledJobOp,
+  scheduledJobs.disableScheduledJobOp,
+  scheduledJobs.runScheduledJobOp,
+  scheduledJobs.listScheduledJobRunsOp,
 ];

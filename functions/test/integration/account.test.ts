@@ -133,6 +133,11 @@ async function seedSharedData() {
   for (let i = 1; i <= 4; i++) batch.set(db.doc(`userStats/ada/days/2026-11-0${i}`), { n: i });
   batch.set(db.doc('userStats/bob'), { total: 1 });
   batch.set(db.doc('userStats/bob/days/2026-11-01'), { n: 1 });
+  for (let i = 1; i <= 3; i++) {
+    batch.set(db.doc(`deliveries/email_ada${i}`), { recipientId: 'ada', channel: 'email' });
+    batch.set(db.doc(`deliveries/email_ada${i}/claims/v0`), { attempt: 1 });
+  }
+  batch.set(db.doc('deliveries/push_bob1'), { recipientId: 'bob', channel: 'push' });
   await batch.commit();
 }
 
@@ -213,6 +218,8 @@ describe('deleteUserData', () => {
     expect(await ids('activity')).toEqual(['bob-1']);
     expect((await db.doc('userStats/ada').get()).exists).toBe(false);
     expect(await ids('userStats/ada/days')).toEqual([]);
+    expect(await ids('deliveries')).toEqual(['push_bob1']);
+    expect(await ids('deliveries/email_ada1/claims')).toEqual([]);
 
     expect(await bobsData()).toEqual(bobBefore);
     expect(logger.lines).toEqual([

@@ -254,7 +254,45 @@ describe('GET /api/health and /api/openapi.json', () => {
       timestamp: '2026-11-23T10:00:00.000Z',
       version: 'test',
       checks: { firestore: { status: 'pass', latencyMs: expect.any(Number) } },
+      jobs: {},
     });
+  });
+
+  it('reports a scheduled job whose last success is older than twice its period as degraded (200)', async () => {
+    const { Timestamp } = await import('firebase-admin/firestore');
+    const at = (iso: string) => Timestamp.fromDate(new Date(iso));
+    // Now is 10:00. The releaser (every minute) last succeeded 5 minutes ago: late.
+    await fs.db.doc('jobHealth/releaseDeliveries').set({
+      lastRunAt: at('2026-11-23T09:59:00Z'),
+      lastSuccessAt: at('2026-11-23T09:55:00Z'),
+      lastStatus: 'failed',
+      periodSeconds: 60,
+    });
+    // The cleanup sweep (daily, recorded by the scheduling module in ms) ran 3 hours ago: fine.
+    await fs.db.doc('sweeps/dailyCleanup').set({
+      periodMs: 86_400_000,
+      lastSuccessAt: at('2026-11-23T07:00:00Z'),
+      lastStatus: 'success',
+    });
+    const res = await request(createApp(testRuntime(fs.db), extra))
+      .get('/api/health')
+      .expect(200);
+    expect(res.body.status).toBe('degraded');
+    expect(res.body.jobs).toEqual({
+      releaseDeliveries: {
+        status: 'warn',
+        periodSeconds: 60,
+        lastSuccessAt: '2026-11-23T09:55:00.000Z',
+        lastSuccessAgeSeconds: 300,
+      },
+      dailyCleanup: {
+        status: 'pass',
+        periodSeconds: 86400,
+        lastSuccessAt: '2026-11-23T07:00:00.000Z',
+        lastSuccessAgeSeconds: 10800,
+      },
+    });
+    await fs.clear();
   });
 
   it('answers 503 unhealthy when the Firestore check fails', async () => {

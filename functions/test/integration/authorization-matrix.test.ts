@@ -20,6 +20,7 @@ const W = 'ws-matrix';
 const P = 'project-matrix';
 const T = 'task-matrix';
 const N = 'notification-matrix'; // in the member's inbox only
+const J = 'job-matrix'; // a scheduled job (custom notification to a topic)
 
 type Role = 'anonymous' | 'outsider' | 'member' | 'admin';
 interface Row {
@@ -41,6 +42,7 @@ const everyoneSignedIn = (status: number) => ({
 const membersOnly = (ok: number) => ({ anonymous: 401, outsider: 403, member: ok, admin: ok });
 // The inbox is always the caller's own: N exists for the member; for anyone else (an admin too)
 // the same path names an item of their own inbox that is not there.
+const adminOnly = (ok: number) => ({ anonymous: 401, outsider: 403, member: 403, admin: ok });
 const ownInboxItem = (ok: number) => ({ anonymous: 401, outsider: 404, member: ok, admin: 404 });
 
 const matrix: Record<string, Row> = {
@@ -66,6 +68,17 @@ const matrix: Record<string, Row> = {
     path: () => `/api/users/${member.uid}/devices`,
     query: () => ({ deviceId: 'nothing-here' }),
     expect: { anonymous: 401, outsider: 403, member: 200, admin: 200 },
+  },
+  exportUserData: {
+    method: 'get',
+    path: () => `/api/users/${member.uid}/export`,
+    expect: { anonymous: 401, outsider: 403, member: 200, admin: 200 },
+  },
+  getDashboardStats: {
+    method: 'get',
+    path: () => '/api/dashboard/stats',
+    query: () => ({ projectId: P }),
+    expect: membersOnly(200),
   },
   createWorkspace: {
     method: 'post',
@@ -200,6 +213,86 @@ const matrix: Record<string, Row> = {
     body: () => ({ ids: [N] }),
     expect: everyoneSignedIn(200),
   },
+  // Analytics: the member's own events and summary; an admin may act for them.
+  recordAnalyticsEvent: {
+    method: 'post',
+    path: () => '/api/analytics/event',
+    body: () => ({ userId: member.uid, eventType: 'app_opened' }),
+    expect: { anonymous: 401, outsider: 403, member: 201, admin: 201 },
+  },
+  getUserSummary: {
+    method: 'get',
+    path: () => '/api/analytics/user-summary',
+    query: () => ({ userId: member.uid }),
+    expect: { anonymous: 401, outsider: 403, member: 200, admin: 200 },
+  },
+  sendNotification: {
+    method: 'post',
+    path: () => '/api/send-notification',
+    body: () => ({ token: `tok-${'x'.repeat(40)}`, title: 'Hi', body: 'There' }),
+    expect: adminOnly(200),
+  },
+  sendTopicNotification: {
+    method: 'post',
+    path: () => '/api/send-topic-notification',
+    body: () => ({ topic: 'announcements', title: 'Hi', body: 'There' }),
+    expect: adminOnly(200),
+  },
+  sendBulkNotification: {
+    method: 'post',
+    path: () => '/api/send-bulk-notification',
+    body: () => ({ userIds: [member.uid], title: 'Hi', body: 'There' }),
+    expect: adminOnly(200),
+  },
+  notifyTaskAssignment: {
+    method: 'post',
+    path: () => '/api/notify-task-assignment',
+    body: () => ({ assigneeId: member.uid, taskId: T, projectId: P }),
+    // The member is the assignee: nobody is notified about their own assignment (422).
+    expect: { anonymous: 401, outsider: 403, member: 422, admin: 200 },
+  },
+  // Scheduled jobs (seed 000 "Scheduled Task Management"): admins only.
+  createScheduledTask: {
+    method: 'post',
+    path: () => '/api/scheduled-tasks',
+    body: () => ({
+      taskType: 'custom_notification',
+      schedule: '0 9 * * 1-5',
+      parameters: { title: 'T', body: 'B', target: { topic: 'matrix' } },
+    }),
+    expect: adminOnly(201),
+  },
+  listScheduledTasks: { method: 'get', path: () => '/api/scheduled-tasks', expect: adminOnly(200) },
+  getScheduledTask: {
+    method: 'get',
+    path: () => `/api/scheduled-tasks/${J}`,
+    expect: adminOnly(200),
+  },
+  deleteScheduledTask: {
+    method: 'delete',
+    path: () => `/api/scheduled-tasks/${J}`,
+    expect: adminOnly(200),
+  },
+  enableScheduledTask: {
+    method: 'post',
+    path: () => `/api/scheduled-tasks/${J}/enable`,
+    expect: adminOnly(200),
+  },
+  disableScheduledTask: {
+    method: 'post',
+    path: () => `/api/scheduled-tasks/${J}/disable`,
+    expect: adminOnly(200),
+  },
+  runScheduledTask: {
+    method: 'post',
+    path: () => `/api/scheduled-tasks/${J}/run`,
+    expect: adminOnly(200),
+  },
+  listScheduledTaskRuns: {
+    method: 'get',
+    path: () => `/api/scheduled-tasks/${J}/runs`,
+    expect: adminOnly(200),
+  },
 };
 
 beforeAll(async () => {
@@ -263,6 +356,25 @@ beforeEach(async () => {
     groupKey: null,
     createdAt: ts,
     readAt: null,
+  });
+  batch.set(fs.db.doc(`scheduledJobs/${J}`), {
+    taskType: 'custom_notification',
+    schedule: '0 9 * * 1-5',
+    timezone: 'UTC',
+    parameters: { title: 'T', body: 'B', target: { topic: 'matrix' } },
+    description: '',
+    enabled: true,
+    nextRunAt: ts,
+    lastRunAt: null,
+    lastStatus: null,
+    lastSuccessAt: null,
+    lastError: null,
+    inFlight: null,
+    pendingRetry: null,
+    missedRuns: 0,
+    createdBy: admin.uid,
+    createdAt: ts,
+    updatedAt: ts,
   });
   await batch.commit();
 });

@@ -13,6 +13,12 @@ const runtime = testRuntime(fs.db, { clock });
 beforeAll(() => {
   setRuntimeForTesting(runtime);
 });
+beforeEach(async () => {
+  // Recipients have profiles (onUserCreated); a uid without one gets nothing (deleted account).
+  await Promise.all(
+    ['ann', 'bob', 'cat'].map((uid) => fs.db.doc(`users/${uid}`).set({ email: `${uid}@x.test` })),
+  );
+});
 afterEach(() => fs.clear());
 afterAll(async () => {
   setRuntimeForTesting(undefined);
@@ -129,5 +135,54 @@ describe('onTaskWritten (Firestore trigger → inbox)', () => {
     expect(
       runtime.logger.lines.some((l) => l.message === 'Not a valid task; no notifications'),
     ).toBe(true);
+  });
+});
+
+describe('onTaskWritten runs every task-write effect, each exactly once', () => {
+  it('one assignment with a due date: inbox item, reminders armed, activity counted — twice delivered, once done', async () => {
+    const { Timestamp } = await import('firebase-admin/firestore');
+    const due = Timestamp.fromDate(new Date('2026-11-25T10:00:00Z'));
+    const updatedAt = Timestamp.fromDate(clock.now());
+    const before = task({ dueDate: due, updatedAt });
+    const after = task({ assigneeId: 'bob', updatedBy: 'ann', dueDate: due, updatedAt });
+    // The trigger re-reads the task for reminders (the event may be stale): store it.
+    await fs.db.doc('tasks/t1').set(after);
+    const wrapped = fft.wrap(onTaskWritten);
+    const e = event('evt-all', before, after);
+    await wrapped(e);
+    const snapshot = async () => ({
+      inbox: (await inbox('bob')).length,
+      task: (await fs.db.doc('tasks/t1').get()).get('nextReminderAt') as unknown,
+      activity: (await fs.db.collection('activity').get()).docs.map(
+        (d) => d.get('eventType') as string,
+      ),
+      bobDays: (await fs.db.collection('userStats/bob/days').get()).docs.map((d) => d.data()),
+    });
+    const first = await snapshot();
+    expect(first.inbox).toBe(1);
+    expect(first.task).toEqual(Timestamp.fromDate(new Date('2026-11-24T10:00:00Z'))); // 24 h lead
+    expect(first.activity).toEqual(['task_assigned']);
+    expect(first.bobDays).toEqual([expect.objectContaining({ tasksAssigned: 1 })]);
+
+    await wrapped(e);
+    expect(await snapshot()).toEqual(first);
+  });
+
+  it('a failing effect fails the event (so it is retried) after the others did their part', async () => {
+    const after = task({ assigneeId: 'bob', updatedBy: 'ann' });
+    await fs.db.doc('tasks/t1').set(after);
+    // Analytics cannot write: a Firestore batch with an invalid field value fails it.
+    runtime.deps.analyticsRetentionDays = Number.NaN;
+    await expect(fft.wrap(onTaskWritten)(event('evt-fail', task({}), after))).rejects.toThrow(
+      /analytics/,
+    );
+    runtime.deps.analyticsRetentionDays = undefined;
+    expect(await inbox('bob')).toHaveLength(1); // notifications still happened
+    expect(runtime.logger.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'Task write effects failed; the event will be retried',
+      }),
+    );
   });
 });

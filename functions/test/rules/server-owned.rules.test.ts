@@ -18,6 +18,13 @@ const SERVER_OWNED: Record<string, string> = {
   processedEvents: 'evt-1',
   suppressions: 'alice@taskflow.test',
   jobLocks: 'daily-digest',
+  jobHealth: 'reminders',
+  emailSuppressions: 'a1b2c3',
+  devOutbox: 'captured-1',
+  digestSchedule: 'alice_daily',
+  digests: 'alice_daily_2026-11-23',
+  sweeps: 'dailyCleanup',
+  backfills: 'userStats',
 };
 
 const rules = useRulesEnv(() => ({
@@ -56,6 +63,18 @@ async function expectWritesDenied(db: ClientDb, collection: string, id: string):
 
 // One case per collection, so that a rule that opened any one of them fails by name.
 describe('server-owned collections', () => {
+  it.each([
+    ['emailSuppressions', 'a1b2c3'],
+    ['devOutbox', 'captured-1'],
+    ['digestSchedule', 'alice_daily'],
+    ['digests', 'alice_daily_2026-11-23'],
+    ['sweeps', 'dailyCleanup'],
+    ['backfills', 'userStats'],
+  ])('denies a signed-in user reading or writing %s', async (collection, id) => {
+    await expectReadsDenied(alice(), collection, id);
+    await expectWritesDenied(alice(), collection, id);
+  });
+
   it('denies a signed-in user reading or writing deviceTokens', async () => {
     await expectReadsDenied(alice(), 'deviceTokens', 'fcm-alice-phone');
     await expectWritesDenied(alice(), 'deviceTokens', 'fcm-alice-phone');
@@ -109,6 +128,11 @@ describe('server-owned collections', () => {
   it('denies a signed-in user reading or writing jobLocks', async () => {
     await expectReadsDenied(alice(), 'jobLocks', 'daily-digest');
     await expectWritesDenied(alice(), 'jobLocks', 'daily-digest');
+  });
+
+  it('denies a signed-in user reading or writing jobHealth', async () => {
+    await expectReadsDenied(alice(), 'jobHealth', 'reminders');
+    await expectWritesDenied(alice(), 'jobHealth', 'reminders');
   });
 });
 

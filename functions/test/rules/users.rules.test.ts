@@ -22,6 +22,7 @@ const ALL_PREFERENCES = {
   weeklyDigestDay: 1,
   quietHours: { start: '22:00', end: '07:00' },
   reminderLeadMinutes: [1440, 60],
+  overdueFollowUp: false,
 };
 
 const BOOLEAN_PREFERENCES = [
@@ -32,6 +33,7 @@ const BOOLEAN_PREFERENCES = [
   'taskAssignment',
   'taskDueDate',
   'taskStatusChange',
+  'overdueFollowUp',
 ];
 
 const rules = useRulesEnv(() => ({

@@ -54,6 +54,21 @@ function indexServes(
  */
 export function isServed(shape: QueryShape, indexes: readonly CompositeIndex[]): boolean {
   const suffix = sortSuffix(shape);
+  if (shape.scope === 'collectionGroup') {
+    // Automatic indexes and index merging are collection-scoped: a collection-group query needs
+    // a composite index of its own scope.
+    return indexes.some(
+      (ix) =>
+        ix.queryScope === 'COLLECTION_GROUP' &&
+        indexServes(
+          { ...ix, queryScope: 'COLLECTION' },
+          shape.collection,
+          shape.equals,
+          shape.arrayContains,
+          suffix,
+        ),
+    );
+  }
   const fields = new Set([
     ...shape.equals,
     ...(shape.arrayContains ? [shape.arrayContains] : []),
@@ -95,6 +110,7 @@ export function canHelp(index: CompositeIndex, shape: QueryShape): boolean {
   const tail = index.fields.slice(index.fields.length - suffix.length);
   return (
     index.collectionGroup === shape.collection &&
+    (index.queryScope === 'COLLECTION_GROUP') === (shape.scope === 'collectionGroup') &&
     head.length > 0 &&
     head.every((f) =>
       f.arrayConfig === 'CONTAINS'

@@ -1,7 +1,13 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { FixedClock, type Clock } from '../../src/core/clock';
 import type { LogFields, Logger } from '../../src/core/logger';
+import { fcmMessenger } from '../../src/infra/fcm/fcm.messenger';
+import {
+  recordingMessaging,
+  type RecordingMessaging,
+} from '../../src/infra/fcm/recording-messaging';
 import { firestoreRateLimiter } from '../../src/infra/rate-limiter';
+import { recordingMailer } from './channels';
 import { firebaseTokenVerifier } from '../../src/infra/token-verifier';
 import type { Runtime, RuntimeConfig } from '../../src/runtime';
 import { testAuth } from './auth';
@@ -36,6 +42,14 @@ export const TEST_CONFIG: RuntimeConfig = {
   bodyLimitBytes: 16 * 1024,
   trustProxyHops: 0,
   rateLimit: { userPerMinute: 0, ipPerMinute: 0 },
+  notifications: {
+    publicBaseUrl: 'https://app.taskflow.test',
+    emailFrom: { email: 'notifications@taskflow.test', name: 'TaskFlow' },
+    unsubscribeSigningKey: 'test-unsubscribe-signing-key-0123456789',
+    sendgridWebhookPublicKey: '',
+    coalesceWindowSeconds: 120,
+    maxDeliveryAttempts: 5,
+  },
 };
 
 /**
@@ -46,16 +60,38 @@ export const TEST_CONFIG: RuntimeConfig = {
 export function testRuntime(
   db: Firestore,
   overrides: { config?: Partial<RuntimeConfig>; clock?: Clock } = {},
-): Runtime & { logger: ReturnType<typeof recordingLogger>; clock: Clock } {
+): Runtime & {
+  logger: ReturnType<typeof recordingLogger>;
+  clock: Clock;
+  /** Every push handed to "FCM", with injectable per-token and whole-call failures. */
+  messaging: RecordingMessaging;
+  /** Every email handed to "SendGrid". */
+  mail: ReturnType<typeof recordingMailer>;
+} {
   const clock = overrides.clock ?? new FixedClock('2026-11-23T10:00:00Z');
   const logger = recordingLogger();
+  const config = {
+    ...TEST_CONFIG,
+    ...overrides.config,
+    notifications: { ...TEST_CONFIG.notifications, ...overrides.config?.notifications },
+  };
+  const messaging = recordingMessaging();
+  const mail = recordingMailer();
   return {
-    deps: { db, clock },
+    deps: {
+      db,
+      clock,
+      messenger: fcmMessenger(messaging, { clock }),
+      mailer: mail,
+      notifications: config.notifications,
+    },
     clock,
+    messaging,
+    mail,
     tokens: firebaseTokenVerifier(testAuth()),
     limiter: firestoreRateLimiter(db, clock, logger),
     logger,
-    config: { ...TEST_CONFIG, ...overrides.config },
+    config,
     probes: {
       firestore: async () => {
         await db.collection('_health').doc('probe').get();

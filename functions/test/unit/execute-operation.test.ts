@@ -5,7 +5,10 @@ import { silentLogger } from '../../src/core/logger';
 import { defineOperation, type Deps, type Operation } from '../../src/core/operation';
 
 // The handler below never touches Firestore; the executor must not either.
-const deps = { db: null as unknown as Deps['db'], clock: new FixedClock('2026-01-01T00:00:00Z') };
+const deps = {
+  db: null as unknown as Deps['db'],
+  clock: new FixedClock('2026-01-01T00:00:00Z'),
+} as unknown as Deps;
 
 function invocation(over: Partial<Invocation>): Invocation {
   return {

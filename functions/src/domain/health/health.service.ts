@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/clock';
+import { jobHealthStatus, type JobHealthDoc } from './job-health';
 
 /** One dependency probe: resolves when the dependency answered, rejects otherwise. */
 export type Probe = () => Promise<void>;
@@ -17,10 +18,25 @@ export const healthReportSchema = z
         error: z.string().optional(),
       }),
     ),
+    /** Scheduled jobs: `warn` when the last successful run is older than twice the period. */
+    jobs: z
+      .record(
+        z.string(),
+        z.object({
+          status: z.enum(['pass', 'warn']),
+          periodSeconds: z.number(),
+          lastSuccessAt: z.string().nullable(),
+          lastSuccessAgeSeconds: z.number().nullable(),
+        }),
+      )
+      .optional(),
   })
   .meta({ id: 'HealthReport' });
 
 export type HealthReport = z.infer<typeof healthReportSchema>;
+
+/** The last recorded run of each scheduled job (`jobHealth/{name}`). */
+export type JobRecords = () => Promise<Record<string, Partial<JobHealthDoc>>>;
 
 export interface HealthOptions {
   version: string;
@@ -28,6 +44,8 @@ export interface HealthOptions {
   slowMs: number;
   /** A probe slower than this is abandoned and reported as `fail`. */
   timeoutMs: number;
+  /** When given, scheduled jobs are reported too; a late job makes the service degraded. */
+  jobs?: JobRecords | undefined;
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
@@ -68,10 +86,32 @@ export async function checkHealth(
   );
   const checks: Record<string, Check> = Object.fromEntries(entries);
   const statuses = entries.map(([, c]) => c.status);
+  let jobs: HealthReport['jobs'];
+  if (options.jobs !== undefined && !statuses.includes('fail')) {
+    // Only when Firestore answered: the job records live there.
+    jobs = {};
+    const now = clock.now();
+    for (const [name, doc] of Object.entries(await options.jobs())) {
+      const { degraded, lastSuccessAgeSeconds } = jobHealthStatus(doc, now);
+      jobs[name] = {
+        status: degraded ? 'warn' : 'pass',
+        periodSeconds: doc.periodSeconds ?? 0,
+        lastSuccessAt: doc.lastSuccessAt?.toDate().toISOString() ?? null,
+        lastSuccessAgeSeconds,
+      };
+      if (degraded) statuses.push('warn');
+    }
+  }
   const status = statuses.includes('fail')
     ? 'unhealthy'
     : statuses.includes('warn')
       ? 'degraded'
       : 'healthy';
-  return { status, timestamp: clock.now().toISOString(), version: options.version, checks };
+  return {
+    status,
+    timestamp: clock.now().toISOString(),
+    version: options.version,
+    checks,
+    ...(jobs === undefined ? {} : { jobs }),
+  };
 }

@@ -10,6 +10,10 @@ export interface TaskState {
   assigneeId: string | null;
   status: TaskStatus;
   deletedAt: unknown;
+  /** The write's `updatedAt` in ms (names the write in idempotency keys); null if absent. */
+  updatedAtMs?: number | null;
+  /** For email text ("due Mon 23 Nov"). */
+  dueDate?: Date | null;
 }
 
 export type TaskNotificationKind =

@@ -1,77 +1,99 @@
-import { createHash } from 'node:crypto';
-import type { Firestore } from 'firebase-admin/firestore';
-import type { Clock } from '../../core/clock';
-import type { Logger } from '../../core/logger';
-import type { NewInboxItem } from './inbox.schema';
-import { addInboxItem } from './inbox.service';
+import type { NotificationIntent } from './channels';
+import { deliverNotification, type DeliverResult, type NotifierDeps } from './delivery.service';
 import { notificationsForTaskWrite, type TaskNotification, type TaskState } from './task-events';
 
 const STATUS_LABEL = { todo: 'To do', in_progress: 'In progress', done: 'Done' } as const;
 
-/** The inbox text of one task notification. */
-export function renderTaskNotification(
+/** The inbox/push text of one task notification. */
+export function describeTaskNotification(
   n: TaskNotification,
-  taskId: string,
   task: TaskState,
-): NewInboxItem {
-  const base = { type: n.kind, taskId, projectId: task.projectId, groupKey: `task:${taskId}` };
+): { title: string; body: string } {
   switch (n.kind) {
     case 'task_assigned':
-      return { ...base, title: 'New task assigned', body: `You were assigned "${task.title}"` };
+      return { title: 'New task assigned', body: `You were assigned "${task.title}"` };
     case 'task_unassigned':
-      return {
-        ...base,
-        title: 'Task reassigned',
-        body: `"${task.title}" is no longer assigned to you`,
-      };
+      return { title: 'Task reassigned', body: `"${task.title}" is no longer assigned to you` };
     case 'task_completed':
-      return { ...base, title: 'Task completed', body: `"${task.title}" was marked done` };
+      return { title: 'Task completed', body: `"${task.title}" was marked done` };
     case 'task_status_changed':
       return {
-        ...base,
         title: 'Task status changed',
         body: `"${task.title}" moved to ${STATUS_LABEL[n.toStatus ?? task.status]}`,
       };
   }
 }
 
-/** One inbox item per (event, recipient): a redelivered event finds its items already there. */
-export function inboxItemId(eventId: string, recipient: string): string {
-  return `tw_${createHash('sha256').update(`${eventId}\n${recipient}`).digest('hex').slice(0, 40)}`;
+/**
+ * The idempotency key of one task notification. It names the write by the task's `updatedAt`
+ * (the same in every redelivery of the event, and known to `POST /api/notify-task-assignment`,
+ * which therefore never duplicates the trigger's assignment notice); the event id is the fallback
+ * for documents without one.
+ */
+export function taskNotificationKey(
+  taskId: string,
+  n: Pick<TaskNotification, 'kind' | 'recipient'>,
+  write: { updatedAtMs: number | null; eventId: string },
+): string {
+  const version = write.updatedAtMs === null ? `event:${write.eventId}` : `at:${write.updatedAtMs}`;
+  return `task:${taskId}:${version}:${n.kind}:${n.recipient}`;
+}
+
+/** The engine's intent for one task notification. */
+export function taskIntent(
+  n: TaskNotification,
+  taskId: string,
+  task: TaskState,
+  write: { updatedAtMs: number | null; eventId: string; at: Date; publicBaseUrl: string },
+): NotificationIntent {
+  const { title, body } = describeTaskNotification(n, task);
+  return {
+    key: taskNotificationKey(taskId, n, write),
+    recipientId: n.recipient,
+    category: n.kind,
+    title,
+    body,
+    taskId,
+    projectId: task.projectId,
+    groupKey: `task:${taskId}`,
+    email: {
+      kind: 'task_event',
+      changes: [{ category: n.kind, text: body, at: write.at }],
+      taskTitle: task.title,
+      taskUrl: `${write.publicBaseUrl}/tasks/${encodeURIComponent(taskId)}`,
+      dueDate: task.dueDate ?? null,
+    },
+  };
 }
 
 /**
  * Handles one task write (a Firestore trigger event, delivered at least once): decides who is told
- * what ({@link notificationsForTaskWrite}) and writes their in-app inbox items exactly once.
- * Push and email deliveries (issue #4) hang off the same decisions.
+ * what ({@link notificationsForTaskWrite}) and hands each notification to the engine, which writes
+ * the inbox item and sends push and email exactly once per notification.
  */
 export async function notifyTaskWrite(
-  db: Firestore,
-  clock: Clock,
-  logger: Logger,
+  deps: NotifierDeps,
   event: { eventId: string; taskId: string; before: TaskState | null; after: TaskState | null },
-): Promise<{ notified: number; alreadyDelivered: number }> {
+): Promise<{ decisions: number; results: DeliverResult[] }> {
   const { after } = event;
   const decisions = notificationsForTaskWrite(event.before, after);
-  if (after === null || decisions.length === 0) return { notified: 0, alreadyDelivered: 0 };
+  if (after === null || decisions.length === 0) return { decisions: 0, results: [] };
+  const write = {
+    updatedAtMs: after.updatedAtMs ?? null,
+    eventId: event.eventId,
+    at: deps.clock.now(),
+    publicBaseUrl: deps.settings.publicBaseUrl,
+  };
   const results = await Promise.all(
-    decisions.map((n) =>
-      addInboxItem(
-        db,
-        clock,
-        n.recipient,
-        renderTaskNotification(n, event.taskId, after),
-        inboxItemId(event.eventId, n.recipient),
-      ),
-    ),
+    decisions.map((n) => deliverNotification(deps, taskIntent(n, event.taskId, after, write))),
   );
-  const notified = results.filter((r) => r.created).length;
-  logger.info('Task write notified', {
+  deps.logger.info('Task write notified', {
     taskId: event.taskId,
     eventId: event.eventId,
-    notified,
-    alreadyDelivered: results.length - notified,
     kinds: decisions.map((d) => d.kind),
+    inbox: results.map((r) => r.inbox),
+    push: results.map((r) => r.push),
+    email: results.map((r) => r.email),
   });
-  return { notified, alreadyDelivered: results.length - notified };
+  return { decisions: decisions.length, results };
 }

@@ -1,6 +1,7 @@
 import type { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { docId, isoInstant, uid } from '../shared.schema';
+import { DUE_MODES, recurrenceRuleProblem, type Recurrence } from './recurrence.rule';
 
 export const taskStatusSchema = z.enum(['todo', 'in_progress', 'done']);
 export const taskPrioritySchema = z.enum(['low', 'medium', 'high']);
@@ -24,8 +25,9 @@ export const timeZoneSchema = z
   .meta({ example: 'Europe/Berlin' });
 
 /**
- * RFC 5545 recurrence. The rule is checked for shape here (FREQ present, only RRULE parts); the
- * scheduling issue expands it with a recurrence library.
+ * RFC 5545 recurrence, expanded with `rrule` in `timezone` (recurrence.rule.ts checks the rule
+ * can be). `dueMode`: the next occurrence is created when this one is completed (default) or
+ * when its due time passes.
  */
 export const recurrenceSchema = z
   .strictObject({
@@ -36,8 +38,13 @@ export const recurrenceSchema = z
       .regex(
         /^(RRULE:)?(?=.*\bFREQ=(DAILY|WEEKLY|MONTHLY|YEARLY)\b)[A-Z]+=[A-Za-z0-9,+\-:]+(;[A-Z]+=[A-Za-z0-9,+\-:]+)*$/,
         'must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO,WE',
-      ),
+      )
+      .superRefine((rule, ctx) => {
+        const problem = recurrenceRuleProblem(rule);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     timezone: timeZoneSchema,
+    dueMode: z.enum(DUE_MODES).optional(),
   })
   .meta({ id: 'Recurrence' });
 
@@ -72,7 +79,9 @@ export const taskSchema = z
     priority: taskPrioritySchema,
     dueDate: isoInstant.nullable(),
     completedAt: isoInstant.nullable(),
-    recurrence: z.object({ rule: z.string(), timezone: z.string() }).nullable(),
+    recurrence: z
+      .object({ rule: z.string(), timezone: z.string(), dueMode: z.enum(DUE_MODES).optional() })
+      .nullable(),
     deletedAt: isoInstant.nullable(),
     createdAt: isoInstant,
     updatedAt: isoInstant,
@@ -99,7 +108,7 @@ export interface TaskDoc {
   priority: TaskPriority;
   dueDate: Timestamp | null;
   completedAt: Timestamp | null;
-  recurrence: { rule: string; timezone: string } | null;
+  recurrence: Recurrence | null;
   deletedAt: Timestamp | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
@@ -112,5 +121,5 @@ export interface TaskEdit {
   status?: TaskStatus | undefined;
   priority?: TaskPriority | undefined;
   dueDate?: string | null | undefined;
-  recurrence?: { rule: string; timezone: string } | null | undefined;
+  recurrence?: Recurrence | null | undefined;
 }

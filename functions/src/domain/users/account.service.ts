@@ -10,6 +10,7 @@ import {
 } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
+import { scheduleUserDigest } from '../digests/digest-schedule.service';
 import { DEVICE_TOKENS, DEVICES, tokenKey } from './devices.service';
 import { DEFAULT_PREFERENCES, type NotificationPreferences } from './preferences.schema';
 import { USERS } from './preferences.service';
@@ -23,6 +24,8 @@ export const PROJECTS = 'projects';
 export const ACTIVITY = 'activity';
 export const USER_STATS = 'userStats';
 export const USER_STATS_DAYS = 'days';
+/** The notification engine's delivery records (`domain/notifications/delivery.service.ts`). */
+export const DELIVERIES = 'deliveries';
 
 export const DEFAULT_PROFILE_NAME = 'TaskFlow user';
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -110,6 +113,7 @@ export async function createUserProfile(
   const profile = newUserProfile(account, Timestamp.fromDate(clock.now()));
   try {
     await ref.create(profile);
+    await scheduleUserDigest(db, clock, account.uid);
     return { created: true, fieldsAdded: [] };
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
@@ -136,6 +140,7 @@ export async function createUserProfile(
     if (added.length > 0) tx.set(ref, patch, { merge: true });
     return added;
   });
+  await scheduleUserDigest(db, clock, account.uid);
   return { created: false, fieldsAdded };
 }
 
@@ -312,6 +317,20 @@ export async function deleteUserData(
 
   const statsRef = db.collection(USER_STATS).doc(uid);
   await deleteAll(db, statsRef.collection(USER_STATS_DAYS).limit(batchSize));
+
+  // Push/email delivery records hold the address and the message text; each has a few attempt
+  // claims under it (`claims/v{n}`).
+  await drain(
+    // ≤ 80 records + ≤ 5 claims each stays under a batch's 500 writes.
+    db.collection(DELIVERIES).where('recipientId', '==', uid).limit(Math.min(batchSize, 80)),
+    async (docs) => {
+      const claims = await Promise.all(docs.map((d) => d.ref.collection('claims').get()));
+      const batch = db.batch();
+      for (const c of claims) for (const claim of c.docs) batch.delete(claim.ref);
+      for (const doc of docs) batch.delete(doc.ref);
+      await batch.commit();
+    },
+  );
 
   // The profile goes last, so an account whose deletion was interrupted is still recognisable.
   const last = db.batch();

@@ -27,6 +27,8 @@ export const notificationPreferencesSchema = z
     quietHours: z.strictObject({ start: hhmm, end: hhmm }).nullable(),
     /** Minutes before a due date at which reminders are sent. */
     reminderLeadMinutes: z.array(z.number().int().min(1).max(43_200)).max(5),
+    /** After the first overdue notice, one follow-up a day (for up to 7 days) while still overdue. */
+    overdueFollowUp: z.boolean(),
   })
   .meta({ id: 'NotificationPreferences' });
 
@@ -45,6 +47,7 @@ export const DEFAULT_PREFERENCES: Readonly<NotificationPreferences> = Object.fre
   weeklyDigestDay: 1,
   quietHours: null,
   reminderLeadMinutes: [1440, 60],
+  overdueFollowUp: true,
 });
 
 /** A partial update: any subset of the keys, at least one, unknown keys rejected. */

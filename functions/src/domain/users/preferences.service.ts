@@ -1,5 +1,6 @@
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
+import { scheduleUserDigest } from '../digests/digest-schedule.service';
 import {
   DEFAULT_PREFERENCES,
   notificationPreferencesSchema,
@@ -59,6 +60,8 @@ export async function updatePreferences(
     },
     { merge: true },
   );
+  // The digest schedule follows digestHour, weeklyDigestDay and the summary switches.
+  await scheduleUserDigest(db, clock, userId);
   const snap = await ref.get();
   return resolvePreferences(snap.get('notificationPreferences'));
 }

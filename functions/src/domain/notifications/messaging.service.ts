@@ -1,0 +1,327 @@
+import { createHash } from 'node:crypto';
+import { Timestamp } from 'firebase-admin/firestore';
+import { AppError } from '../../core/errors';
+import type { Caller } from '../../core/operation';
+import { loadProjectFor } from '../projects/project.service';
+import type { TaskDoc } from '../tasks/task.schema';
+import { TASKS } from '../users/account.service';
+import { DEVICE_TOKENS, tokenKey, unregisterDevice } from '../users/devices.service';
+import { isAlreadyExists } from '../workspaces/workspace.service';
+import { DeliveryError, type PushContent } from './channels';
+import {
+  DELIVERIES,
+  FINISHED_RETENTION_DAYS,
+  deliverNotification,
+  loadRecipient,
+  type ChannelOutcome,
+  type NotifierDeps,
+} from './delivery.service';
+import { taskIntent } from './task-notifier';
+
+/**
+ * Admin sends (seed 000: send-notification to a raw token, send-topic-notification, bulk) and the
+ * explicit task-assignment notice. Raw-token and topic sends go straight to FCM — there is no
+ * recipient profile to consult — but still leave a delivery record, keyed by the caller's
+ * idempotency key when given, so a retried request answers the first send's message id instead of
+ * sending again.
+ */
+
+export interface DirectPush {
+  title: string;
+  body: string;
+  data?: Record<string, string> | undefined;
+  /** Same key → same send (a client retry answers the first message id). */
+  idempotencyKey?: string | undefined;
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 40);
+}
+
+/** Maps a provider failure of a synchronous send to the REST/callable error the client sees. */
+function sendError(e: DeliveryError): AppError {
+  if (e.kind === 'transient')
+    return new AppError('UNAVAILABLE', 'The push service is unavailable; try again later', {
+      provider: e.code,
+    });
+  if (e.kind === 'unregistered')
+    return new AppError('UNPROCESSABLE_ENTITY', 'The device token is not registered with FCM', {
+      provider: e.code,
+    });
+  return new AppError(
+    'UNPROCESSABLE_ENTITY',
+    `The push service rejected the message: ${e.message}`,
+    {
+      provider: e.code,
+    },
+  );
+}
+
+/**
+ * Runs `send` once per idempotency key, recording it in `deliveries/{id}`. A repeated key answers
+ * the recorded message id; a key whose first send failed may be sent again.
+ */
+async function recordedSend(
+  deps: NotifierDeps,
+  id: string,
+  record: Record<string, unknown>,
+  send: () => Promise<string>,
+): Promise<string> {
+  const ref = deps.db.collection(DELIVERIES).doc(id);
+  const now = Timestamp.fromDate(deps.clock.now());
+  try {
+    await ref.create({ ...record, status: 'sending', attempts: 0, createdAt: now, updatedAt: now });
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+    const existing = await ref.get();
+    if (existing.get('status') === 'sent') return existing.get('providerMessageId') as string;
+    if (existing.get('status') === 'sending')
+      throw new AppError('CONFLICT', 'This send is already in progress');
+  }
+  const attempts = async (): Promise<number> =>
+    (((await ref.get()).get('attempts') as number | undefined) ?? 0) + 1;
+  try {
+    const messageId = await send();
+    const at = deps.clock.now();
+    await ref.update({
+      status: 'sent',
+      providerMessageId: messageId,
+      attempts: await attempts(),
+      sentAt: Timestamp.fromDate(at),
+      updatedAt: Timestamp.fromDate(at),
+      finishedAt: Timestamp.fromDate(at),
+      expireAt: Timestamp.fromMillis(at.getTime() + FINISHED_RETENTION_DAYS * 86_400_000),
+      lastError: null,
+    });
+    return messageId;
+  } catch (e) {
+    const error =
+      e instanceof DeliveryError
+        ? e
+        : new DeliveryError('transient', 'internal', e instanceof Error ? e.message : String(e));
+    const at = deps.clock.now();
+    await ref.update({
+      status: 'failed',
+      attempts: await attempts(),
+      updatedAt: Timestamp.fromDate(at),
+      finishedAt: Timestamp.fromDate(at),
+      expireAt: Timestamp.fromMillis(at.getTime() + FINISHED_RETENTION_DAYS * 86_400_000),
+      lastError: { kind: error.kind, code: error.code, message: error.message },
+    });
+    deps.logger.warn('Direct push failed', { deliveryId: id, code: error.code, kind: error.kind });
+    throw sendError(error);
+  }
+}
+
+function directContent(input: DirectPush, groupKey: string): PushContent {
+  return {
+    title: input.title,
+    body: input.body,
+    category: 'broadcast',
+    data: input.data ?? {},
+    groupKey,
+  };
+}
+
+/** `POST /api/send-notification`: one push to one device token. A dead token is pruned (422). */
+export async function sendToToken(
+  deps: NotifierDeps,
+  input: DirectPush & { token: string },
+  requestId: string,
+): Promise<{ messageId: string }> {
+  const key = input.idempotencyKey ?? `request:${requestId}`;
+  const owner = (await deps.db.collection(DEVICE_TOKENS).doc(tokenKey(input.token)).get()).get(
+    'uid',
+  ) as string | undefined;
+  const messageId = await recordedSend(
+    deps,
+    `token_${hash(key)}`,
+    {
+      channel: 'push',
+      target: 'token',
+      // The token itself is a credential; the record names it by its index key.
+      tokenKey: tokenKey(input.token),
+      recipientId: owner ?? null,
+      category: 'broadcast',
+      intentKey: key,
+      content: { title: input.title, body: input.body, data: input.data ?? {} },
+    },
+    async () => {
+      const [result] = await deps.messenger.sendToTokens(
+        [input.token],
+        directContent(input, 'direct'),
+      );
+      if (result === undefined) throw new DeliveryError('transient', 'internal', 'No result');
+      if (result.ok) return result.messageId;
+      if (result.error.kind === 'unregistered' && owner !== undefined) {
+        await unregisterDevice(deps.db, owner, { token: input.token });
+        deps.logger.info('Pruned unregistered push token', { userId: owner });
+      }
+      throw result.error;
+    },
+  );
+  return { messageId };
+}
+
+/** `POST /api/send-topic-notification`: one push to every device subscribed to `topic`. */
+export async function sendToTopic(
+  deps: NotifierDeps,
+  input: DirectPush & { topic: string },
+  requestId: string,
+): Promise<{ messageId: string }> {
+  const key = input.idempotencyKey ?? `request:${requestId}`;
+  const messageId = await recordedSend(
+    deps,
+    `topic_${hash(key)}`,
+    {
+      channel: 'push',
+      target: 'topic',
+      topic: input.topic,
+      recipientId: null,
+      category: 'broadcast',
+      intentKey: key,
+      content: { title: input.title, body: input.body, data: input.data ?? {} },
+    },
+    async () =>
+      (await deps.messenger.sendToTopic(input.topic, directContent(input, `topic:${input.topic}`)))
+        .messageId,
+  );
+  return { messageId };
+}
+
+export interface BroadcastInput {
+  userIds: readonly string[];
+  title: string;
+  body: string;
+  data?: Record<string, string> | undefined;
+  channels?: Partial<Record<'inbox' | 'push' | 'email', boolean>> | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+export type OutcomeCounts = Record<string, number>;
+
+export interface BroadcastReport {
+  batchId: string;
+  recipients: number;
+  inbox: OutcomeCounts;
+  push: OutcomeCounts;
+  email: OutcomeCounts;
+}
+
+function bump(counts: OutcomeCounts, outcome: string): void {
+  counts[outcome] = (counts[outcome] ?? 0) + 1;
+}
+
+/**
+ * One announcement to many users (admin bulk send, scheduled custom notifications, the fan-out
+ * benchmark): each recipient through the engine — inbox, push, email per their preferences —
+ * with `concurrency` recipients in flight. Idempotent per (batch key, user): repeating a batch
+ * sends nothing twice.
+ */
+export async function broadcast(
+  deps: NotifierDeps,
+  input: BroadcastInput,
+  requestId: string,
+  options: { concurrency?: number } = {},
+): Promise<BroadcastReport> {
+  const batchKey = input.idempotencyKey ?? `request:${requestId}`;
+  const batchId = `bulk_${hash(batchKey)}`;
+  const userIds = [...new Set(input.userIds)];
+  const report: BroadcastReport = {
+    batchId,
+    recipients: userIds.length,
+    inbox: {},
+    push: {},
+    email: {},
+  };
+  const queue = [...userIds];
+  const worker = async (): Promise<void> => {
+    for (let uid = queue.shift(); uid !== undefined; uid = queue.shift()) {
+      const result = await deliverNotification(deps, {
+        key: `bulk:${batchKey}:${uid}`,
+        recipientId: uid,
+        category: 'broadcast',
+        title: input.title,
+        body: input.body,
+        groupKey: `broadcast:${batchId}`,
+        data: { ...input.data, batchId },
+        channels: input.channels,
+        email: { kind: 'message', heading: input.title, body: input.body },
+      });
+      bump(report.inbox, result.inbox);
+      bump(report.push, result.push);
+      bump(report.email, result.email);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(options.concurrency ?? 16, userIds.length) }, worker),
+  );
+  deps.logger.info('Broadcast delivered', { ...report });
+  return report;
+}
+
+export interface TaskAssignmentNotice {
+  assigneeId: string;
+  taskId: string;
+  projectId: string;
+  taskTitle?: string | undefined;
+  dueDate?: string | undefined;
+}
+
+/**
+ * `POST /api/notify-task-assignment`: tells the assignee about the task's current assignment.
+ * The caller and the assignee must be members of the task's project, and the task must be assigned
+ * to that user. The notice has the same idempotency key as the one the task trigger sends for the
+ * same write, so calling this after assigning never gives the assignee two. The stored title and
+ * due date win over the request's (they may be stale).
+ */
+export async function notifyTaskAssignment(
+  deps: NotifierDeps,
+  caller: Caller,
+  input: TaskAssignmentNotice,
+): Promise<{ messageId: string; inbox: string; push: ChannelOutcome; email: ChannelOutcome }> {
+  const project = await loadProjectFor(deps.db, input.projectId, caller);
+  const snap = await deps.db.collection(TASKS).doc(input.taskId).get();
+  const task = snap.data() as TaskDoc | undefined;
+  if (task === undefined || task.deletedAt !== null)
+    throw AppError.notFound(`Task ${input.taskId} not found`);
+  if (task.projectId !== input.projectId)
+    throw AppError.validation([{ field: 'projectId', message: 'is not the project of this task' }]);
+  if (!project.members.includes(input.assigneeId))
+    throw new AppError('UNPROCESSABLE_ENTITY', 'The assignee is not a member of the project', {
+      field: 'assigneeId',
+    });
+  if (task.assigneeId !== input.assigneeId)
+    throw new AppError('UNPROCESSABLE_ENTITY', 'The task is not assigned to this user', {
+      field: 'assigneeId',
+    });
+  if (input.assigneeId === caller.uid)
+    throw new AppError('UNPROCESSABLE_ENTITY', 'Nobody is notified about their own assignment', {
+      field: 'assigneeId',
+    });
+  const recipient = await loadRecipient(deps.db, input.assigneeId);
+  if (!recipient.exists) throw AppError.notFound(`User ${input.assigneeId} not found`);
+  const intent = taskIntent(
+    { kind: 'task_assigned', recipient: input.assigneeId },
+    input.taskId,
+    {
+      title: task.title,
+      projectId: task.projectId,
+      createdBy: task.createdBy,
+      updatedBy: task.updatedBy,
+      assigneeId: task.assigneeId,
+      status: task.status,
+      deletedAt: task.deletedAt,
+      updatedAtMs: task.updatedAt.toMillis(),
+      dueDate: task.dueDate?.toDate() ?? null,
+    },
+    {
+      updatedAtMs: task.updatedAt.toMillis(),
+      eventId: `notify:${input.taskId}`,
+      at: deps.clock.now(),
+      publicBaseUrl: deps.settings.publicBaseUrl,
+    },
+  );
+  const result = await deliverNotification(deps, intent, recipient);
+  return { messageId: result.inboxId, inbox: result.inbox, push: result.push, email: result.email };
+}

@@ -1,0 +1,447 @@
+import {
+  Timestamp,
+  type DocumentSnapshot,
+  type QueryDocumentSnapshot,
+} from 'firebase-admin/firestore';
+import { applyShape, type QueryShape } from '../../core/query-shape';
+import type { NotificationIntent } from '../notifications/channels';
+import {
+  deliverNotification,
+  loadRecipient,
+  type DeliverResult,
+  type NotifierDeps,
+  type Recipient,
+} from '../notifications/delivery.service';
+import { formatLocalDateTime, humanDuration } from '../notifications/email-templates';
+import { TASKS } from '../tasks/task.constants';
+import {
+  DAY_MS,
+  isArmable,
+  overdueFields,
+  overdueKey,
+  overdueVisit,
+  planReminders,
+  readBookkeeping,
+  reminderFields,
+  reminderKey,
+  reminderVisit,
+  taskView,
+  type ReminderState,
+  type TaskView,
+} from './reminder.plan';
+
+/**
+ * The two sweeps of issue #5: due-date reminders (every 5 minutes) and overdue notices (every 30
+ * minutes). Each reads only the tasks that are due — one range query on a server-owned instant,
+ * `nextReminderAt` / `overdueCheckAt` ≤ now, paged by cursor — and hands each notification to the
+ * engine with a deterministic idempotency key, so overlapping or repeated runs (Cloud Scheduler
+ * retries, a slow run overlapping the next tick, a run-now) deliver each one exactly once.
+ *
+ * After a visit the sweep moves the task's instant forward (or to null) with an update
+ * conditioned on the version it read (`lastUpdateTime`): a task edited meanwhile is left to the
+ * task trigger, which re-arms it from the new state, and an overlapping run's second write is
+ * refused. (The embedded test server ignores that precondition; the keys keep delivery exactly
+ * once there too.)
+ */
+
+/** Reminder sweep: tasks whose next reminder instant has come. */
+export const DUE_REMINDERS_QUERY: QueryShape = {
+  collection: TASKS,
+  equals: [],
+  range: 'nextReminderAt',
+  orderBy: [['nextReminderAt', 'asc']],
+};
+
+/** Overdue sweep: tasks whose overdue check instant has come. */
+export const OVERDUE_CHECKS_QUERY: QueryShape = {
+  collection: TASKS,
+  equals: [],
+  range: 'overdueCheckAt',
+  orderBy: [['overdueCheckAt', 'asc']],
+};
+
+export interface SweepOptions {
+  /** Tasks per page (one query each). Default 200. */
+  limit?: number;
+  /** The sweep's "now"; default the clock's. */
+  now?: Date;
+  /** Wall-clock budget: no new page is started after it. Default 240 s (functions time out at 300 s+). */
+  budgetMs?: number;
+  /** Tasks handled at once within a page. Default 10. */
+  concurrency?: number;
+}
+
+export interface SweepReport {
+  job: 'reminders' | 'overdue';
+  now: string;
+  durationMs: number;
+  pages: number;
+  /** Task documents the sweep's queries returned: the tasks that were due (item 9's numerator). */
+  tasksRead: number;
+  /** Profiles the sweep read (one per task notified; the engine uses it instead of reading its own). */
+  profilesRead: number;
+  /**
+   * Documents billed to the sweep: task query results (an empty query bills one) plus profiles.
+   * The engine's own reads per delivery (devices, token owners) are not included.
+   */
+  documentsRead: number;
+  /** Notifications newly delivered (inbox item created, push/email sent or queued). */
+  acted: number;
+  /** Notifications another run had already delivered (same key). */
+  duplicates: number;
+  /** Recipients without a profile: nothing delivered. */
+  skipped: number;
+  /** Tasks no longer to be reminded (done, deleted, unassigned, no due date) whose instant was cleared. */
+  disarmed: number;
+  /** Tasks whose stored plan was for another due date or assignee: planned again from the task. */
+  rearmed: number;
+  /** Bookkeeping updates refused because the task changed meanwhile (left to the trigger). */
+  contended: number;
+  /** Tasks whose visit failed (retried on the next run: the instant was not moved). */
+  failures: number;
+  /** False when the time budget ended the run before every due task was seen (the next run goes on). */
+  complete: boolean;
+}
+
+interface Visit {
+  profilesRead: number;
+  delivered: DeliverResult[];
+  disarmed?: boolean;
+  rearmed?: boolean;
+  /** The bookkeeping update, or null for none. */
+  update: Record<string, unknown> | null;
+}
+
+type Visitor = (snap: QueryDocumentSnapshot, task: TaskView, nowMs: number) => Promise<Visit>;
+
+function emptyReport(job: SweepReport['job'], now: Date): SweepReport {
+  return {
+    job,
+    now: now.toISOString(),
+    durationMs: 0,
+    pages: 0,
+    tasksRead: 0,
+    profilesRead: 0,
+    documentsRead: 0,
+    acted: 0,
+    duplicates: 0,
+    skipped: 0,
+    disarmed: 0,
+    rearmed: 0,
+    contended: 0,
+    failures: 0,
+    complete: true,
+  };
+}
+
+const FAILED_PRECONDITION = 9;
+const isFailedPrecondition = (e: unknown) =>
+  typeof e === 'object' && e !== null && 'code' in e && e.code === FAILED_PRECONDITION;
+
+/** Writes a visit's bookkeeping only over the version the sweep read. */
+async function writeBookkeeping(
+  snap: DocumentSnapshot,
+  update: Record<string, unknown>,
+): Promise<'written' | 'contended'> {
+  try {
+    await snap.ref.update(update, { lastUpdateTime: snap.updateTime });
+    return 'written';
+  } catch (e) {
+    if (isFailedPrecondition(e)) return 'contended';
+    throw e;
+  }
+}
+
+/**
+ * Pages through `shape` (`field` ≤ now, oldest first) and visits each task, a few at a time;
+ * a page is fetched after the cursor of the last, so a task whose visit failed (instant not
+ * moved) is not met again in the same run. Logs one summary line.
+ */
+async function sweep(
+  deps: NotifierDeps,
+  job: SweepReport['job'],
+  shape: QueryShape,
+  options: SweepOptions,
+  visitor: Visitor,
+): Promise<SweepReport> {
+  const started = performance.now();
+  const now = options.now ?? deps.clock.now();
+  const nowMs = now.getTime();
+  const limit = options.limit ?? 200;
+  const concurrency = options.concurrency ?? 10;
+  const deadline = started + (options.budgetMs ?? 240_000);
+  const report = emptyReport(job, now);
+  const log = deps.logger.child({ job });
+
+  let cursor: QueryDocumentSnapshot | undefined;
+  for (;;) {
+    let query = applyShape(deps.db.collection(TASKS), shape, {
+      equals: {},
+      range: { to: Timestamp.fromMillis(nowMs + 1) },
+    }).limit(limit);
+    if (cursor !== undefined) query = query.startAfter(cursor);
+    const page = await query.get();
+    report.pages++;
+    report.tasksRead += page.size;
+    report.documentsRead += Math.max(1, page.size);
+
+    const queue = [...page.docs];
+    const lanes = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      for (let snap = queue.shift(); snap !== undefined; snap = queue.shift()) {
+        try {
+          const visit = await visitor(snap, taskView(snap.data()), nowMs);
+          report.profilesRead += visit.profilesRead;
+          report.documentsRead += visit.profilesRead;
+          for (const r of visit.delivered) {
+            if (r.inbox === 'created') report.acted++;
+            else if (r.inbox === 'duplicate') report.duplicates++;
+            else report.skipped++;
+          }
+          if (visit.disarmed === true) report.disarmed++;
+          if (visit.rearmed === true) report.rearmed++;
+          if (visit.update !== null && (await writeBookkeeping(snap, visit.update)) === 'contended')
+            report.contended++;
+        } catch (e) {
+          report.failures++;
+          log.warn('Sweep could not handle a task; the next run retries it', {
+            taskId: snap.id,
+            error: e instanceof Error ? e.message : String(e),
+          });
+        }
+      }
+    });
+    await Promise.all(lanes);
+
+    cursor = page.docs[page.docs.length - 1];
+    if (page.size < limit || cursor === undefined) break;
+    if (performance.now() >= deadline) {
+      report.complete = false;
+      break;
+    }
+  }
+  report.durationMs = Math.round(performance.now() - started);
+  const line = job === 'reminders' ? 'Reminder sweep finished' : 'Overdue sweep finished';
+  if (report.failures > 0 || !report.complete) log.warn(line, { ...report });
+  else log.info(line, { ...report });
+  return report;
+}
+
+const taskUrl = (deps: NotifierDeps, taskId: string) =>
+  `${deps.settings.publicBaseUrl}/tasks/${encodeURIComponent(taskId)}`;
+
+const localDue = (dueAtMs: number, r: Recipient) =>
+  formatLocalDateTime(new Date(dueAtMs), r.timezone, {
+    locale: r.locale ?? undefined,
+    withZone: false,
+  });
+
+/** The "due soon" notification of one lead time. */
+export function reminderIntent(
+  deps: NotifierDeps,
+  taskId: string,
+  task: TaskView & { dueAtMs: number },
+  leadMinutes: number,
+  recipient: Recipient,
+  nowMs: number,
+): NotificationIntent {
+  const left = task.dueAtMs - nowMs;
+  const when = left < 60_000 ? 'now' : `in ${humanDuration(left)}`;
+  return {
+    key: reminderKey(taskId, task.dueAtMs, leadMinutes, recipient.uid),
+    recipientId: recipient.uid,
+    category: 'task_due_soon',
+    title: 'Task due soon',
+    body: `"${task.title}" is due ${when} (${localDue(task.dueAtMs, recipient)})`,
+    taskId,
+    projectId: task.projectId,
+    groupKey: `task:${taskId}`,
+    data: {
+      dueDate: new Date(task.dueAtMs).toISOString(),
+      leadMinutes: String(leadMinutes),
+    },
+    email: {
+      kind: 'task_due',
+      category: 'task_due_soon',
+      taskTitle: task.title,
+      taskUrl: taskUrl(deps, taskId),
+      dueDate: new Date(task.dueAtMs),
+      timeZone: recipient.timezone,
+    },
+  };
+}
+
+/** The overdue notice (`followUpDay` null) or the follow-up of one day. */
+export function overdueIntent(
+  deps: NotifierDeps,
+  taskId: string,
+  task: TaskView & { dueAtMs: number },
+  followUpDay: number | null,
+  recipient: Recipient,
+  nowMs: number,
+): NotificationIntent {
+  const days = Math.floor((nowMs - task.dueAtMs) / DAY_MS);
+  const body =
+    followUpDay === null || days < 1
+      ? `"${task.title}" was due ${localDue(task.dueAtMs, recipient)}`
+      : `"${task.title}" has been overdue for ${days === 1 ? '1 day' : `${days} days`}`;
+  return {
+    key: overdueKey(taskId, task.dueAtMs, recipient.uid, followUpDay),
+    recipientId: recipient.uid,
+    category: 'task_overdue',
+    title: followUpDay === null ? 'Task overdue' : 'Task still overdue',
+    body,
+    taskId,
+    projectId: task.projectId,
+    groupKey: `task:${taskId}`,
+    data: {
+      dueDate: new Date(task.dueAtMs).toISOString(),
+      ...(followUpDay === null ? {} : { followUpDay: String(followUpDay) }),
+    },
+    email: {
+      kind: 'task_due',
+      category: 'task_overdue',
+      taskTitle: task.title,
+      taskUrl: taskUrl(deps, taskId),
+      dueDate: new Date(task.dueAtMs),
+      timeZone: recipient.timezone,
+    },
+  };
+}
+
+/**
+ * The reminder sweep (every 5 minutes): for each task whose `nextReminderAt` has come, checks it
+ * is still open, assigned, not deleted and planned for its current due date and assignee (else
+ * clears or re-plans it: a task completed, deleted or re-dated in between is never reminded for
+ * the stale time), delivers the reminder of the lead time that has come — key
+ * `reminder:{taskId}:{dueMillis}:{leadMinutes}:{assigneeId}`, exactly once however many runs
+ * overlap — and moves `nextReminderAt` to the next lead time or null. A lead time the assignee
+ * has removed from their preferences since the task was armed is not sent.
+ */
+export function runReminderSweep(
+  deps: NotifierDeps,
+  options: SweepOptions = {},
+): Promise<SweepReport> {
+  return sweep(deps, 'reminders', DUE_REMINDERS_QUERY, options, async (snap, task, nowMs) => {
+    if (!isArmable(task) || task.dueAtMs <= nowMs) {
+      // Done, deleted, unassigned, undated, or already due (the overdue sweep takes over).
+      return {
+        profilesRead: 0,
+        delivered: [],
+        disarmed: !isArmable(task),
+        update: { nextReminderAt: null },
+      };
+    }
+    const stored = readBookkeeping(snap.data()).reminders;
+    let recipient: Recipient | undefined;
+    let profilesRead = 0;
+    const profile = async (): Promise<Recipient> => {
+      if (recipient === undefined) {
+        recipient = await loadRecipient(deps.db, task.assigneeId);
+        profilesRead++;
+      }
+      return recipient;
+    };
+    let state: ReminderState;
+    let rearmed = false;
+    if (
+      stored !== null &&
+      stored.dueAtMs === task.dueAtMs &&
+      stored.assigneeId === task.assigneeId
+    ) {
+      state = stored;
+    } else {
+      // Planned for another due date or assignee (the trigger has not re-armed it yet, or its
+      // events came out of order): plan again from the task as it is now.
+      const prefs = (await profile()).prefs;
+      const plan = planReminders({
+        dueAtMs: task.dueAtMs,
+        leads: prefs.reminderLeadMinutes,
+        sent: [],
+        nowMs,
+      });
+      state = {
+        dueAtMs: task.dueAtMs,
+        assigneeId: task.assigneeId,
+        pending: plan.pending,
+        sent: [],
+      };
+      rearmed = true;
+    }
+    const visit = reminderVisit({ dueAtMs: task.dueAtMs, pending: state.pending, nowMs });
+    const delivered: DeliverResult[] = [];
+    let sent = state.sent;
+    if (visit.send !== null) {
+      const r = await profile();
+      if (r.prefs.reminderLeadMinutes.includes(visit.send)) {
+        delivered.push(
+          await deliverNotification(
+            deps,
+            reminderIntent(deps, snap.id, task, visit.send, r, nowMs),
+            r,
+          ),
+        );
+        sent = [...sent, visit.send];
+      }
+    }
+    return {
+      profilesRead,
+      delivered,
+      rearmed,
+      update: reminderFields(visit.nextAt, { ...state, pending: visit.pending, sent }),
+    };
+  });
+}
+
+/**
+ * The overdue sweep (every 30 minutes): for each task whose `overdueCheckAt` has come, checks it
+ * is still open, assigned, not deleted and past its current due date, then sends the first
+ * overdue notice for this due date and assignee (key `overdue:{taskId}:{dueMillis}:{assigneeId}`)
+ * or, when the assignee's `overdueFollowUp` is on, the follow-up of the day
+ * (`overdue:{taskId}:{dueMillis}:day{n}:{assigneeId}`, n = 1…7: at most one a day), and moves
+ * `overdueCheckAt` to the next day's follow-up or null.
+ */
+export function runOverdueSweep(
+  deps: NotifierDeps,
+  options: SweepOptions = {},
+): Promise<SweepReport> {
+  return sweep(deps, 'overdue', OVERDUE_CHECKS_QUERY, options, async (snap, task, nowMs) => {
+    if (!isArmable(task))
+      return { profilesRead: 0, delivered: [], disarmed: true, update: { overdueCheckAt: null } };
+    if (task.dueAtMs > nowMs)
+      // Re-dated into the future before the trigger re-armed it: look again at the new due time.
+      return {
+        profilesRead: 0,
+        delivered: [],
+        rearmed: true,
+        update: { overdueCheckAt: Timestamp.fromMillis(task.dueAtMs) },
+      };
+    const stored = readBookkeeping(snap.data()).overdueNotice;
+    const lastDay =
+      stored !== null && stored.dueAtMs === task.dueAtMs && stored.assigneeId === task.assigneeId
+        ? stored.lastDay
+        : null;
+    const recipient = await loadRecipient(deps.db, task.assigneeId);
+    const visit = overdueVisit({
+      dueAtMs: task.dueAtMs,
+      nowMs,
+      lastDay,
+      followUp: recipient.prefs.overdueFollowUp,
+    });
+    const delivered: DeliverResult[] = [];
+    if (visit.notice !== null) {
+      const day = visit.notice.followUp ? visit.notice.day : null;
+      delivered.push(
+        await deliverNotification(
+          deps,
+          overdueIntent(deps, snap.id, task, day, recipient, nowMs),
+          recipient,
+        ),
+      );
+    }
+    const notice =
+      visit.lastDay === null
+        ? stored
+        : { dueAtMs: task.dueAtMs, assigneeId: task.assigneeId, lastDay: visit.lastDay };
+    return { profilesRead: 1, delivered, update: overdueFields(visit.nextAt, notice) };
+  });
+}

@@ -1,0 +1,289 @@
+import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import type { Clock } from '../../core/clock';
+import { applyShape, type QueryShape } from '../../core/query-shape';
+import { isAlreadyExists } from '../workspaces/workspace.service';
+import {
+  DUE_MODES,
+  nextOccurrence,
+  occurrenceTaskId,
+  parseRule,
+  recurrenceRuleProblem,
+} from './recurrence.rule';
+import { TASKS } from './task.constants';
+
+/**
+ * Recurring tasks (issue #5 item 5), with `rrule` (RFC 5545 RRULE; the well-kept JS
+ * implementation). A task's `recurrence = {rule, timezone, dueMode?}` is evaluated in its own
+ * zone: rrule works on "floating" dates, so the due date is turned into its wall time in
+ * `timezone`, the rule is expanded on wall times, and each result is turned back into a UTC
+ * instant for that zone — a weekly 09:00 Berlin task stays 09:00 Berlin across DST changes.
+ *
+ * The series: the first task of a series is occurrence 1, its due date the series start (the
+ * rule's DTSTART: the time of day, and the weekday or month day when the rule does not name
+ * them, come from it). Each next occurrence is a new task, a copy with status `todo`, due at the
+ * first occurrence strictly AFTER THE CURRENT TASK'S DUE DATE (not after now: completing a
+ * weekly task late still gives the next week's, possibly already overdue, occurrence), carrying
+ * `seriesId`, `occurrence` and `seriesStart`. COUNT counts the occurrences of the series
+ * (the first task included), UNTIL ends it.
+ *
+ * When: `dueMode: 'on_complete'` (default) when the current one becomes done; `'on_due'` when
+ * its due time passes (completed or not), through {@link spawnDueOccurrences}, which reads only
+ * tasks whose `recurrenceNextAt` (kept equal to the due date while armed, null otherwise — null is
+ * outside any timestamp range, and a field delete is not honoured by the embedded test server) has
+ * passed.
+ *
+ * Exactly once: the next task's id is derived from the series and the next due date, and it is
+ * written with `create()`, so a completion delivered twice, or written twice, or a sweep that
+ * overlaps another, yields one task; the source then records `recurrenceNextId` and is never
+ * used again as a source.
+ */
+
+/** Tasks whose on_due recurrence is armed and due (automatic single-field index). */
+export const DUE_RECURRENCES_QUERY: QueryShape = {
+  collection: TASKS,
+  equals: [],
+  range: 'recurrenceNextAt',
+  orderBy: [['recurrenceNextAt', 'asc']],
+};
+
+const timestampLike = z.custom<Timestamp>(
+  (v) =>
+    v instanceof Timestamp ||
+    (typeof v === 'object' &&
+      v !== null &&
+      typeof (v as { toMillis?: unknown }).toMillis === 'function'),
+  'must be a Timestamp',
+);
+
+/** The task fields recurrence reads and copies; anything else in the document is ignored. */
+const recurringTaskSchema = z.object({
+  title: z.string(),
+  description: z.string().default(''),
+  projectId: z.string(),
+  workspaceId: z.string(),
+  assigneeId: z.string().nullable().default(null),
+  createdBy: z.string(),
+  status: z.enum(['todo', 'in_progress', 'done']),
+  priority: z.enum(['low', 'medium', 'high']).default('medium'),
+  dueDate: timestampLike.nullable().default(null),
+  recurrence: z
+    .object({ rule: z.string(), timezone: z.string(), dueMode: z.enum(DUE_MODES).optional() })
+    .nullable()
+    .default(null),
+  deletedAt: z.unknown().default(null),
+  seriesId: z.string().optional(),
+  occurrence: z.number().int().positive().optional(),
+  seriesStart: timestampLike.optional(),
+  recurrenceNextAt: timestampLike.nullable().optional(),
+  recurrenceNextId: z.string().nullable().optional(),
+});
+type RecurringTask = z.infer<typeof recurringTaskSchema>;
+
+function parseTask(data: DocumentData | undefined): RecurringTask | null {
+  if (data === undefined) return null;
+  const parsed = recurringTaskSchema.safeParse(data);
+  return parsed.success ? parsed.data : null;
+}
+
+export type SpawnResult =
+  | { action: 'spawned'; nextTaskId: string; dueDate: Date; occurrence: number }
+  /** An earlier delivery (or an overlapping sweep) created it already. */
+  | { action: 'duplicate'; nextTaskId: string }
+  | { action: 'ended'; reason: 'count' | 'until' }
+  /** on_due: `recurrenceNextAt` set to the due date (the sweep will spawn at that time). */
+  | { action: 'armed'; at: Date }
+  | { action: 'disarmed' }
+  | { action: 'none'; reason: string };
+
+export interface TaskWriteEvent {
+  /** The trigger event's id (for logs; exactly-once comes from the deterministic task id). */
+  eventId: string;
+  taskId: string;
+  before: DocumentData | undefined;
+  after: DocumentData | undefined;
+}
+
+function isNotFound(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && 'code' in e && e.code === 5;
+}
+
+async function updateSource(db: Firestore, taskId: string, update: DocumentData): Promise<void> {
+  try {
+    await db.collection(TASKS).doc(taskId).update(update);
+  } catch (e) {
+    if (!isNotFound(e)) throw e; // deleted meanwhile: nothing to mark
+  }
+}
+
+/**
+ * What a write of `tasks/{taskId}` means for its recurrence (the task trigger calls this with the
+ * plain before/after data):
+ * - `on_complete` and the write made the task done → the next occurrence is created, once;
+ * - `on_due` → `recurrenceNextAt` follows the due date (armed), for {@link spawnDueOccurrences};
+ * - recurrence removed, task deleted → disarmed.
+ * Writes the source task only to record its successor or (dis)arm it, never a field a client
+ * edits, so its own trigger event finds nothing more to do.
+ */
+export async function spawnNextOccurrence(
+  db: Firestore,
+  clock: Clock,
+  event: TaskWriteEvent,
+): Promise<SpawnResult> {
+  const after = parseTask(event.after);
+  if (after === null) return { action: 'none', reason: 'deleted or not a task' };
+  const armed = after.recurrenceNextAt !== undefined && after.recurrenceNextAt !== null;
+  const disarm = async (): Promise<SpawnResult> => {
+    if (!armed) return { action: 'none', reason: 'not recurring' };
+    await updateSource(db, event.taskId, { recurrenceNextAt: null });
+    return { action: 'disarmed' };
+  };
+  if (after.recurrence === null || after.deletedAt !== null) return disarm();
+  if (recurrenceRuleProblem(after.recurrence.rule) !== null) return disarm();
+  if ((after.recurrence.dueMode ?? 'on_complete') === 'on_due') {
+    if (after.recurrenceNextId !== undefined && after.recurrenceNextId !== null) return disarm();
+    if (after.dueDate === null) return disarm();
+    if (armed && after.recurrenceNextAt?.toMillis() === after.dueDate.toMillis()) {
+      return { action: 'none', reason: 'armed already' };
+    }
+    await updateSource(db, event.taskId, { recurrenceNextAt: after.dueDate });
+    return { action: 'armed', at: after.dueDate.toDate() };
+  }
+  if (armed) await disarm(); // switched from on_due to on_complete
+  const before = parseTask(event.before);
+  if (after.status !== 'done' || before?.status === 'done') {
+    return { action: 'none', reason: 'not a completion' };
+  }
+  return spawnFrom(db, clock, event.taskId, after);
+}
+
+/** Creates the occurrence after `source` (exactly once) and records it on the source. */
+async function spawnFrom(
+  db: Firestore,
+  clock: Clock,
+  sourceId: string,
+  source: RecurringTask,
+): Promise<SpawnResult> {
+  const recurrence = source.recurrence;
+  if (recurrence === null) return { action: 'none', reason: 'not recurring' };
+  if (source.recurrenceNextId !== undefined && source.recurrenceNextId !== null) {
+    return { action: 'duplicate', nextTaskId: source.recurrenceNextId };
+  }
+  if (source.dueDate === null) return { action: 'none', reason: 'no due date to recur from' };
+  const seriesId = source.seriesId ?? sourceId;
+  const occurrence = source.occurrence ?? 1;
+  const seriesStart = source.seriesStart ?? source.dueDate;
+  const { count } = parseRule(recurrence.rule, recurrence.timezone);
+  const ended = async (reason: 'count' | 'until'): Promise<SpawnResult> => {
+    await updateSource(db, sourceId, {
+      recurrenceNextId: null,
+      recurrenceNextAt: null,
+    });
+    return { action: 'ended', reason };
+  };
+  if (count !== null && occurrence >= count) return ended('count');
+  const due = nextOccurrence(recurrence, seriesStart.toDate(), source.dueDate.toDate());
+  if (due === null) return ended('until');
+  const id = occurrenceTaskId(seriesId, due);
+  const now = Timestamp.fromDate(clock.now());
+  const dueAt = Timestamp.fromDate(due);
+  const onDue = recurrence.dueMode === 'on_due';
+  const next: DocumentData = {
+    title: source.title,
+    description: source.description,
+    projectId: source.projectId,
+    workspaceId: source.workspaceId,
+    assigneeId: source.assigneeId,
+    createdBy: source.createdBy,
+    updatedBy: null,
+    status: 'todo',
+    priority: source.priority,
+    dueDate: dueAt,
+    completedAt: null,
+    recurrence,
+    deletedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    seriesId,
+    occurrence: occurrence + 1,
+    seriesStart,
+    spawnedFrom: sourceId,
+    ...(onDue ? { recurrenceNextAt: dueAt } : {}),
+  };
+  let result: SpawnResult;
+  try {
+    await db.collection(TASKS).doc(id).create(next);
+    result = { action: 'spawned', nextTaskId: id, dueDate: due, occurrence: occurrence + 1 };
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+    result = { action: 'duplicate', nextTaskId: id };
+  }
+  await updateSource(db, sourceId, { recurrenceNextId: id, recurrenceNextAt: null });
+  return result;
+}
+
+export interface DueOccurrencesReport {
+  due: number;
+  spawned: number;
+  duplicates: number;
+  ended: number;
+  skipped: number;
+  documentsRead: number;
+}
+
+/**
+ * The on_due sweep: for each task whose armed `recurrenceNextAt` has passed (oldest first, at
+ * most `limit`), creates its next occurrence exactly once (an overlapping sweep computes the
+ * same id and its `create()` fails) and disarms it. A task re-dated into the future is re-armed
+ * for its new due date instead; one that is no longer on_due, or deleted, is disarmed.
+ */
+export async function spawnDueOccurrences(
+  db: Firestore,
+  clock: Clock,
+  options: { limit: number },
+): Promise<DueOccurrencesReport> {
+  const now = clock.now();
+  const snap = await applyShape(db.collection(TASKS), DUE_RECURRENCES_QUERY, {
+    equals: {},
+    range: { to: Timestamp.fromMillis(now.getTime() + 1) },
+  })
+    .limit(options.limit)
+    .get();
+  const report: DueOccurrencesReport = {
+    due: snap.size,
+    spawned: 0,
+    duplicates: 0,
+    ended: 0,
+    skipped: 0,
+    documentsRead: Math.max(1, snap.size),
+  };
+  for (const doc of snap.docs) {
+    const task = parseTask(doc.data());
+    const disarm = () => updateSource(db, doc.id, { recurrenceNextAt: null });
+    if (
+      task?.recurrence?.dueMode !== 'on_due' ||
+      task.deletedAt !== null ||
+      task.dueDate === null ||
+      (task.recurrenceNextId !== undefined && task.recurrenceNextId !== null) ||
+      recurrenceRuleProblem(task.recurrence.rule) !== null
+    ) {
+      await disarm();
+      report.skipped++;
+      continue;
+    }
+    if (task.dueDate.toMillis() > now.getTime()) {
+      await updateSource(db, doc.id, { recurrenceNextAt: task.dueDate });
+      report.skipped++;
+      continue;
+    }
+    const result = await spawnFrom(db, clock, doc.id, task);
+    if (result.action === 'spawned') report.spawned++;
+    else if (result.action === 'duplicate') report.duplicates++;
+    else if (result.action === 'ended') report.ended++;
+    else {
+      await disarm();
+      report.skipped++;
+    }
+  }
+  return report;
+}

@@ -1,0 +1,403 @@
+import {
+  DocumentReference,
+  FieldPath,
+  GeoPoint,
+  Timestamp,
+  type DocumentData,
+  type Firestore,
+  type Query,
+  type QueryDocumentSnapshot,
+} from 'firebase-admin/firestore';
+import type { z } from 'zod';
+import type { Clock } from '../../core/clock';
+import { AppError } from '../../core/errors';
+import { applyShape, type QueryShape } from '../../core/query-shape';
+import { DELIVERIES } from '../notifications/delivery.service';
+import { NOTIFICATIONS } from '../notifications/inbox.schema';
+import { EMAIL_SUPPRESSIONS, suppressionKey } from '../notifications/suppressions';
+import {
+  ACTIVITY,
+  PROJECTS,
+  TASKS,
+  USER_STATS,
+  USER_STATS_DAYS,
+  WORKSPACES,
+} from './account.service';
+import { DEVICES } from './devices.service';
+import {
+  USER_EXPORT_FORMAT,
+  exportedProjectSchema,
+  exportedTaskSchema,
+  exportedWorkspaceSchema,
+  storedDocSchema,
+  userExportSchema,
+  type ExportCounts,
+  type ExportedTask,
+  type StoredDoc,
+  type UserExport,
+} from './export.schema';
+import { USERS, resolvePreferences } from './preferences.service';
+
+/** Documents read per query page: bounds the memory of an export whatever the user's history. */
+export const EXPORT_PAGE_SIZE = 500;
+/** The callable door returns the export whole up to this size; larger ones stream over REST. */
+export const CALLABLE_EXPORT_MAX_BYTES = 5 * 1024 * 1024;
+
+const byUser = (collection: string, field: string): QueryShape => ({
+  collection,
+  equals: [field],
+  orderBy: [],
+});
+const all = (collection: string): QueryShape => ({ collection, equals: [], orderBy: [] });
+const memberOf = (collection: string): QueryShape => ({
+  collection,
+  equals: [],
+  arrayContains: 'members',
+  orderBy: [],
+});
+
+export const TASKS_CREATED_BY_QUERY = byUser(TASKS, 'createdBy');
+export const TASKS_ASSIGNED_TO_QUERY = byUser(TASKS, 'assigneeId');
+export const ACTIVITY_OF_USER_QUERY = byUser(ACTIVITY, 'userId');
+export const DELIVERIES_TO_QUERY = byUser(DELIVERIES, 'recipientId');
+
+/** Every query shape the export runs (each paged in document-id order), for the index catalog. */
+export const EXPORT_QUERIES: readonly QueryShape[] = [
+  all(DEVICES),
+  all(NOTIFICATIONS),
+  ACTIVITY_OF_USER_QUERY,
+  all(USER_STATS_DAYS),
+  TASKS_CREATED_BY_QUERY,
+  TASKS_ASSIGNED_TO_QUERY,
+  memberOf(WORKSPACES),
+  memberOf(PROJECTS),
+  DELIVERIES_TO_QUERY,
+];
+
+/**
+ * A Firestore value as JSON: Timestamps as ISO-8601 strings (UTC, millisecond precision),
+ * references as their path, bytes as base64, geo points as `{latitude, longitude}`; maps and
+ * arrays recursively. Non-finite numbers become strings, which JSON cannot hold otherwise.
+ */
+export function toJsonValue(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Timestamp) return value.toDate().toISOString();
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof GeoPoint) return { latitude: value.latitude, longitude: value.longitude };
+  if (value instanceof DocumentReference) return value.path;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
+  }
+  // Symbols and functions cannot come out of Firestore.
+  return null;
+}
+
+function jsonData(data: DocumentData): Record<string, unknown> {
+  return toJsonValue(data) as Record<string, unknown>;
+}
+
+function storedDoc(doc: QueryDocumentSnapshot): StoredDoc {
+  return { id: doc.id, data: jsonData(doc.data()) };
+}
+
+/**
+ * A device as exported: an FCM token addresses a push to that phone, so the file (downloaded,
+ * perhaps mailed around) carries only its last 6 characters — enough for the user to recognise
+ * it, useless to anyone else.
+ */
+function exportedDevice(doc: QueryDocumentSnapshot): StoredDoc {
+  const { token, ...rest } = doc.data();
+  const data = jsonData(rest);
+  if (typeof token === 'string') data.tokenLast6 = token.slice(-6);
+  return { id: doc.id, data };
+}
+
+/** Where the export's JSON text goes, piece by piece; resolves when more may be written. */
+export type ChunkSink = (chunk: string) => Promise<void>;
+
+/**
+ * Writes one JSON object member by member — arrays page by page — so a document of any size is
+ * produced with the memory of one page.
+ */
+class JsonObjectWriter {
+  private members = 0;
+
+  constructor(private readonly sink: ChunkSink) {}
+
+  open(): Promise<void> {
+    return this.sink('{');
+  }
+
+  close(): Promise<void> {
+    return this.sink('}');
+  }
+
+  private key(name: string): string {
+    return `${this.members++ === 0 ? '' : ','}${JSON.stringify(name)}:`;
+  }
+
+  member(name: string, value: unknown): Promise<void> {
+    return this.sink(this.key(name) + JSON.stringify(value));
+  }
+
+  /** Writes `name: [...]` from pages of items, each checked by `schema`; returns the item count. */
+  async array<S extends z.ZodType>(
+    name: string,
+    schema: S,
+    pages: AsyncIterable<readonly z.input<S>[]>,
+  ): Promise<number> {
+    let written = 0;
+    let text = `${this.key(name)}[`;
+    for await (const page of pages) {
+      for (const item of page) {
+        text += (written++ === 0 ? '' : ',') + JSON.stringify(schema.parse(item));
+      }
+      if (text !== '') await this.sink(text);
+      text = '';
+    }
+    await this.sink(`${text}]`);
+    return written;
+  }
+}
+
+/** The documents of `query` in pages of `pageSize`, in document-id order (a stable cursor). */
+async function* pagesOf(
+  query: Query,
+  pageSize: number,
+): AsyncGenerator<QueryDocumentSnapshot[], void, undefined> {
+  const ordered = query.orderBy(FieldPath.documentId());
+  let page = ordered.limit(pageSize);
+  for (;;) {
+    const snap = await page.get();
+    if (snap.empty) return;
+    yield snap.docs;
+    const last = snap.docs[snap.docs.length - 1];
+    if (snap.size < pageSize || last === undefined) return;
+    page = ordered.startAfter(last.id).limit(pageSize);
+  }
+}
+
+async function* mapPages<T>(
+  pages: AsyncIterable<QueryDocumentSnapshot[]>,
+  convert: (doc: QueryDocumentSnapshot) => T | null,
+): AsyncGenerator<T[], void, undefined> {
+  for await (const docs of pages) {
+    yield docs.map(convert).filter((item): item is T => item !== null);
+  }
+}
+
+export interface ExportOptions {
+  /** Documents per query page (1–1000). */
+  pageSize?: number;
+}
+
+/**
+ * Writes everything stored about `userId` as one JSON document (format {@link USER_EXPORT_FORMAT},
+ * members in the order of {@link userExportSchema}) to `sink`, and returns how many documents of
+ * each kind it wrote.
+ *
+ * What is in it: the profile and effective preferences, devices (tokens cut to their last 6
+ * characters), the inbox, activity events, the statistics documents, the tasks the user created or
+ * is assigned (soft-deleted included; a task that is both appears once), the workspaces and
+ * projects they belong to (with their own role, never the member lists), the push and email
+ * delivery records addressed to them and the suppression record of their email address (their
+ * unsubscribes are part of the profile). Nothing of another user's profile.
+ *
+ * Every collection is read in pages of `pageSize` documents by document id, and each page is
+ * written before the next is read, so memory stays bounded whatever the history; `sink` applies
+ * backpressure. A user with no data gets a document with empty sections.
+ */
+export async function writeUserExport(
+  db: Firestore,
+  clock: Clock,
+  userId: string,
+  sink: ChunkSink,
+  options: ExportOptions = {},
+): Promise<ExportCounts> {
+  const { pageSize = EXPORT_PAGE_SIZE } = options;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+    throw new RangeError('pageSize must be an integer from 1 to 1000');
+  }
+  const userRef = db.collection(USERS).doc(userId);
+  const statsRef = db.collection(USER_STATS).doc(userId);
+  const pages = (query: Query) => pagesOf(query, pageSize);
+  const docs = (query: Query) => mapPages(pages(query), storedDoc);
+
+  const [profileSnap, statsSnap] = await Promise.all([userRef.get(), statsRef.get()]);
+  const profile = profileSnap.exists ? jsonData(profileSnap.data() ?? {}) : null;
+  const email = profileSnap.get('email') as unknown;
+
+  const out = new JsonObjectWriter(sink);
+  await out.open();
+  await out.member('format', USER_EXPORT_FORMAT);
+  await out.member('userId', userId);
+  await out.member('generatedAt', clock.now().toISOString());
+  await out.member('profile', profile);
+  await out.member('preferences', resolvePreferences(profileSnap.get('notificationPreferences')));
+
+  const devices = await out.array(
+    'devices',
+    storedDocSchema,
+    mapPages(pages(userRef.collection(DEVICES)), exportedDevice),
+  );
+  const notifications = await out.array(
+    'notifications',
+    storedDocSchema,
+    docs(userRef.collection(NOTIFICATIONS)),
+  );
+  const activity = await out.array(
+    'activity',
+    storedDocSchema,
+    docs(applyShape(db.collection(ACTIVITY), ACTIVITY_OF_USER_QUERY, { equals: { userId } })),
+  );
+  await out.member('statistics', statsSnap.exists ? jsonData(statsSnap.data() ?? {}) : null);
+  const statisticsDays = await out.array(
+    'statisticsDays',
+    storedDocSchema,
+    docs(statsRef.collection(USER_STATS_DAYS)),
+  );
+
+  // Created ones first; an assigned one the user also created was written then, so it is skipped.
+  const tasks = await out.array('tasks', exportedTaskSchema, tasksOf(db, userId, pages));
+
+  const workspaces = await out.array(
+    'workspaces',
+    exportedWorkspaceSchema,
+    mapPages(
+      pages(
+        applyShape(db.collection(WORKSPACES), memberOf(WORKSPACES), {
+          equals: {},
+          arrayContains: userId,
+        }),
+      ),
+      (d) => {
+        const roles = d.get('roles') as Record<string, unknown> | undefined;
+        const role = roles?.[userId];
+        return {
+          id: d.id,
+          name: String(d.get('name') ?? ''),
+          description: String(d.get('description') ?? ''),
+          role: role === 'owner' || role === 'admin' ? role : 'member',
+          createdAt: toIso(d.get('createdAt')),
+        };
+      },
+    ),
+  );
+  const projects = await out.array(
+    'projects',
+    exportedProjectSchema,
+    mapPages(
+      pages(
+        applyShape(db.collection(PROJECTS), memberOf(PROJECTS), {
+          equals: {},
+          arrayContains: userId,
+        }),
+      ),
+      (d) => ({
+        id: d.id,
+        name: String(d.get('name') ?? ''),
+        description: String(d.get('description') ?? ''),
+        workspaceId: String(d.get('workspaceId') ?? ''),
+        owner: d.get('ownerId') === userId,
+        createdAt: toIso(d.get('createdAt')),
+      }),
+    ),
+  );
+  const deliveries = await out.array(
+    'deliveries',
+    storedDocSchema,
+    docs(
+      applyShape(db.collection(DELIVERIES), DELIVERIES_TO_QUERY, {
+        equals: { recipientId: userId },
+      }),
+    ),
+  );
+  let suppression: StoredDoc | null = null;
+  if (typeof email === 'string' && email.trim() !== '') {
+    const snap = await db.collection(EMAIL_SUPPRESSIONS).doc(suppressionKey(email)).get();
+    if (snap.exists) suppression = { id: snap.id, data: jsonData(snap.data() ?? {}) };
+  }
+  await out.member('emailSuppression', suppression);
+
+  const counts: ExportCounts = {
+    devices,
+    notifications,
+    activity,
+    statisticsDays,
+    tasks,
+    workspaces,
+    projects,
+    deliveries,
+  };
+  await out.member('counts', counts);
+  await out.close();
+  return counts;
+}
+
+function toIso(value: unknown): string | null {
+  return value instanceof Timestamp ? value.toDate().toISOString() : null;
+}
+
+function exportedTask(doc: QueryDocumentSnapshot, userId: string): ExportedTask {
+  const relation: ExportedTask['relation'] = [];
+  if (doc.get('createdBy') === userId) relation.push('creator');
+  if (doc.get('assigneeId') === userId) relation.push('assignee');
+  return { id: doc.id, relation, data: jsonData(doc.data()) };
+}
+
+async function* tasksOf(
+  db: Firestore,
+  userId: string,
+  pages: (query: Query) => AsyncGenerator<QueryDocumentSnapshot[], void, undefined>,
+): AsyncGenerator<ExportedTask[], void, undefined> {
+  const tasks = db.collection(TASKS);
+  yield* mapPages(
+    pages(applyShape(tasks, TASKS_CREATED_BY_QUERY, { equals: { createdBy: userId } })),
+    (d) => exportedTask(d, userId),
+  );
+  yield* mapPages(
+    pages(applyShape(tasks, TASKS_ASSIGNED_TO_QUERY, { equals: { assigneeId: userId } })),
+    (d) => (d.get('createdBy') === userId ? null : exportedTask(d, userId)),
+  );
+}
+
+/**
+ * The export as one object, for the callable door: built by the same writer as the REST stream,
+ * and abandoned (FAILED_PRECONDITION, naming the REST route) as soon as it grows past `maxBytes`,
+ * so a large history never sits whole in the function's memory.
+ */
+export async function collectUserExport(
+  db: Firestore,
+  clock: Clock,
+  userId: string,
+  options: ExportOptions & { maxBytes?: number } = {},
+): Promise<UserExport> {
+  const { maxBytes = CALLABLE_EXPORT_MAX_BYTES, ...rest } = options;
+  const chunks: string[] = [];
+  let bytes = 0;
+  await writeUserExport(
+    db,
+    clock,
+    userId,
+    (chunk) => {
+      bytes += Buffer.byteLength(chunk);
+      if (bytes > maxBytes) {
+        throw new AppError(
+          'FAILED_PRECONDITION',
+          `The export is larger than ${maxBytes} bytes: download it from ` +
+            `GET /api/users/${userId}/export, which streams it`,
+          { maxBytes, restPath: `/api/users/${encodeURIComponent(userId)}/export` },
+        );
+      }
+      chunks.push(chunk);
+      return Promise.resolve();
+    },
+    rest,
+  );
+  return userExportSchema.parse(JSON.parse(chunks.join('')));
+}

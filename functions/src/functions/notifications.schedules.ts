@@ -1,0 +1,40 @@
+import { onSchedule } from 'firebase-functions/scheduler';
+import { NOTIFY_SECRETS, REGION } from '../config/params';
+
+/**
+ * `releaseDeliveries` (every minute): sends pushes and emails that were held — quiet hours over,
+ * coalescing window closed, retry backoff elapsed — and retries attempts whose instance died.
+ * Cloud Scheduler may overlap or repeat a tick; every attempt is claimed with `create()`.
+ */
+export const releaseDeliveries = onSchedule(
+  {
+    schedule: 'every 1 minutes',
+    region: REGION,
+    secrets: NOTIFY_SECRETS,
+    timeoutSeconds: 120,
+    retryCount: 0,
+  },
+  async (event) => {
+    const [{ getRuntime }, { notifierDeps, releaseDueDeliveries }, { recordJobRun }] =
+      await Promise.all([
+        import('../composition-root'),
+        import('../domain/notifications/delivery.service'),
+        import('../domain/health/job-health'),
+      ]);
+    const { deps, logger } = getRuntime();
+    const log = logger.child({ function: 'releaseDeliveries', scheduleTime: event.scheduleTime });
+    const started = performance.now();
+    try {
+      const report = await releaseDueDeliveries(notifierDeps(deps, log));
+      log.info('Deliveries released', {
+        job: 'releaseDeliveries',
+        ...report,
+        durationMs: Math.round(performance.now() - started),
+      });
+      await recordJobRun(deps.db, deps.clock, 'releaseDeliveries', 60, true);
+    } catch (e) {
+      await recordJobRun(deps.db, deps.clock, 'releaseDeliveries', 60, false);
+      throw e;
+    }
+  },
+);

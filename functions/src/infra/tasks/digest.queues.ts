@@ -1,0 +1,147 @@
+import type { DigestJob } from '../../domain/digests/digest.schema';
+import type { DigestQueue } from '../../domain/digests/digest-sweep.service';
+
+/**
+ * Adapters of the digest sweep's {@link DigestQueue} port:
+ * - {@link cloudTasksDigestQueue}: Cloud Tasks through firebase-admin (`getFunctions().taskQueue`),
+ *   in production and under the Cloud Tasks emulator (`CLOUD_TASKS_EMULATOR_HOST`);
+ * - {@link inlineDigestQueue}: runs the jobs in the sweep's process once it has enqueued them —
+ *   the local stack without the Cloud Tasks emulator;
+ * - {@link recordingDigestQueue}: keeps the jobs for tests and the benchmark to deliver.
+ */
+
+/** What the adapter uses of firebase-admin's `TaskQueue` (the real one in production). */
+export interface TaskQueueTransport {
+  enqueue(
+    data: Record<string, unknown>,
+    options?: { id?: string; dispatchDeadlineSeconds?: number },
+  ): Promise<void>;
+}
+
+/** firebase-admin's code for a task id Cloud Tasks has seen recently (HTTP 409 ALREADY_EXISTS). */
+export const TASK_ALREADY_EXISTS = 'functions/task-already-exists';
+
+function errorCode(e: unknown): unknown {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const withCode = e as { code?: unknown; errorInfo?: { code?: unknown } };
+  return withCode.code ?? withCode.errorInfo?.code;
+}
+
+/**
+ * Enqueues to the `sendDigest` task queue with the job's deterministic id; a task id Cloud Tasks
+ * already has (it refuses ids used in roughly the last hour) means an overlapping sweep enqueued
+ * it: `duplicate`, not an error.
+ */
+export function cloudTasksDigestQueue(
+  queue: TaskQueueTransport,
+  options: { dispatchDeadlineSeconds?: number } = {},
+): DigestQueue {
+  return {
+    async enqueue(job, { id }) {
+      try {
+        await queue.enqueue(
+          { ...job },
+          {
+            id,
+            ...(options.dispatchDeadlineSeconds === undefined
+              ? {}
+              : { dispatchDeadlineSeconds: options.dispatchDeadlineSeconds }),
+          },
+        );
+        return 'enqueued';
+      } catch (e) {
+        if (errorCode(e) === TASK_ALREADY_EXISTS) return 'duplicate';
+        throw e;
+      }
+    },
+  };
+}
+
+export interface InlineDigestQueue extends DigestQueue {
+  /**
+   * Runs the jobs enqueued since the last drain, `concurrency` at a time (after the sweep, as
+   * Cloud Tasks would dispatch them); answers how many ran and failed.
+   */
+  drain(): Promise<{ ran: number; failed: number }>;
+}
+
+/**
+ * Keeps jobs in memory, once per id, and runs them on {@link InlineDigestQueue.drain}: the local
+ * stack without the Cloud Tasks emulator. A failed job is reported to `onError` and not retried
+ * (its digest marker stays `building`; the job can be run again by hand).
+ */
+export function inlineDigestQueue(
+  run: (job: DigestJob) => Promise<unknown>,
+  options: { concurrency?: number; onError?: (job: DigestJob, error: unknown) => void } = {},
+): InlineDigestQueue {
+  const seen = new Set<string>();
+  let pending: DigestJob[] = [];
+  return {
+    enqueue(job, { id }) {
+      if (seen.has(id)) return Promise.resolve('duplicate');
+      seen.add(id);
+      pending.push({ ...job });
+      return Promise.resolve('enqueued');
+    },
+    async drain() {
+      const jobs = pending;
+      const ran = jobs.length;
+      pending = [];
+      let failed = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(options.concurrency ?? 8, jobs.length) }, async () => {
+          for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) {
+            try {
+              await run(job);
+            } catch (e) {
+              failed++;
+              options.onError?.(job, e);
+            }
+          }
+        }),
+      );
+      return { ran, failed };
+    },
+  };
+}
+
+export interface RecordingDigestQueue extends DigestQueue {
+  /** Every job accepted, in order. */
+  readonly jobs: { job: DigestJob; id: string }[];
+  /** Enqueue calls refused as duplicates. */
+  readonly duplicates: number;
+  /** Takes the accepted jobs not yet taken (what a test or the benchmark then delivers). */
+  take(): DigestJob[];
+}
+
+/**
+ * Records jobs. `dedupe` (default true) refuses an id seen before, as Cloud Tasks does within its
+ * de-duplication window; `false` accepts every call, as Cloud Tasks does once the window is over.
+ */
+export function recordingDigestQueue(options: { dedupe?: boolean } = {}): RecordingDigestQueue {
+  const dedupe = options.dedupe ?? true;
+  const jobs: { job: DigestJob; id: string }[] = [];
+  const ids = new Set<string>();
+  let taken = 0;
+  let duplicates = 0;
+  return {
+    jobs,
+    get duplicates() {
+      return duplicates;
+    },
+    enqueue(job, { id }) {
+      if (dedupe && ids.has(id)) {
+        duplicates++;
+        return Promise.resolve('duplicate');
+      }
+      ids.add(id);
+      jobs.push({ job: { ...job }, id });
+      return Promise.resolve('enqueued');
+    },
+    take() {
+      const out = jobs.slice(taken).map((j) => j.job);
+      taken = jobs.length;
+      return out;
+    },
+  };
+}

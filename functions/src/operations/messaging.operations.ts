@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { defineOperation, requireCaller } from '../core/operation';
+import { notifierDeps } from '../domain/notifications/delivery.service';
+import {
+  broadcast,
+  notifyTaskAssignment,
+  sendToToken,
+  sendToTopic,
+} from '../domain/notifications/messaging.service';
+import { docId, isoInstant, uid } from '../domain/shared.schema';
+import { success } from './fields';
+
+// Seed 000's notification endpoints. Admin sends need the `admin` claim (and a fresh token);
+// notify-task-assignment is for project members. Each answers seed 000's `{success, message_id}`.
+const tags = ['messaging'];
+
+/** Most recipients of one bulk send; larger audiences are split by the caller or use a topic. */
+export const MAX_BULK_RECIPIENTS = 500;
+
+const title = z.string().trim().min(1).max(200);
+const body = z.string().trim().min(1).max(2000);
+/** FCM data payload: string values only, small (FCM caps the whole message at 4 KB). */
+const data = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'keys are identifiers'), z.string())
+  .refine((d) => Object.keys(d).length <= 20, 'at most 20 keys')
+  .refine((d) => JSON.stringify(d).length <= 2048, 'at most 2 KB')
+  .optional()
+  .meta({ example: { key: 'value' } });
+const idempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{8,128}$/, '8–128 characters of A–Z a–z 0–9 . _ : -')
+  .optional()
+  .meta({ description: 'Repeat a request with the same key and nothing is sent twice' });
+const sendResult = z.object({ success, message_id: z.string() });
+
+export const sendNotificationOp = defineOperation({
+  name: 'sendNotification',
+  summary: 'Send a push notification to one device token (admin)',
+  description:
+    'A token FCM reports as unregistered is removed from its device (422). Transient FCM ' +
+    'failures answer 503; retry with the same `idempotencyKey`.',
+  access: 'admin',
+  http: { method: 'post', path: '/send-notification', tags },
+  input: z.strictObject({
+    token: z.string().min(16).max(4096),
+    title,
+    body,
+    data,
+    idempotencyKey,
+  }),
+  output: sendResult,
+  async handler(input, ctx) {
+    const { messageId } = await sendToToken(
+      notifierDeps(ctx.deps, ctx.logger),
+      input,
+      ctx.requestId,
+    );
+    return { success: true as const, message_id: messageId };
+  },
+});
+
+export const sendTopicNotificationOp = defineOperation({
+  name: 'sendTopicNotification',
+  summary: 'Send a push notification to every device subscribed to a topic (admin)',
+  access: 'admin',
+  http: { method: 'post', path: '/send-topic-notification', tags },
+  input: z.strictObject({
+    topic: z
+      .string()
+      .regex(/^[a-zA-Z0-9-_.~%]{1,900}$/, 'must match FCM topic names [a-zA-Z0-9-_.~%]')
+      .meta({ example: 'task-reminders' }),
+    title,
+    body,
+    data,
+    idempotencyKey,
+  }),
+  output: sendResult,
+  async handler(input, ctx) {
+    const { messageId } = await sendToTopic(
+      notifierDeps(ctx.deps, ctx.logger),
+      input,
+      ctx.requestId,
+    );
+    return { success: true as const, message_id: messageId };
+  },
+});
+
+const counts = z.record(z.string(), z.number().int().min(0));
+
+export const sendBulkNotificationOp = defineOperation({
+  name: 'sendBulkNotification',
+  summary: `Send an announcement to up to ${MAX_BULK_RECIPIENTS} users (admin)`,
+  description:
+    'Each recipient gets an inbox item, and a push and an email as their preferences allow ' +
+    '(push is held during their quiet hours). Outcome counts per channel: `created`, `sent`, ' +
+    '`held`, `duplicate`, `skipped:<reason>`, `retrying`, `failed`. Repeating the request with ' +
+    'the same `idempotencyKey` sends nothing twice.',
+  access: 'admin',
+  http: { method: 'post', path: '/send-bulk-notification', tags },
+  input: z.strictObject({
+    userIds: z.array(uid).min(1).max(MAX_BULK_RECIPIENTS),
+    title,
+    body,
+    data,
+    channels: z
+      .strictObject({ inbox: z.boolean(), push: z.boolean(), email: z.boolean() })
+      .partial()
+      .optional()
+      .meta({ description: 'Channels to use (default: all three)' }),
+    idempotencyKey,
+  }),
+  output: z.object({
+    success,
+    batch_id: z.string(),
+    recipients: z.number().int(),
+    inbox: counts,
+    push: counts,
+    email: counts,
+  }),
+  async handler(input, ctx) {
+    const report = await broadcast(notifierDeps(ctx.deps, ctx.logger), input, ctx.requestId);
+    return {
+      success: true as const,
+      batch_id: report.batchId,
+      recipients: report.recipients,
+      inbox: report.inbox,
+      push: report.push,
+      email: report.email,
+    };
+  },
+});
+
+export const notifyTaskAssignmentOp = defineOperation({
+  name: 'notifyTaskAssignment',
+  summary: 'Notify the assignee of a task (project members)',
+  description:
+    'The task must be assigned to `assigneeId`, both users members of the project. The notice ' +
+    'is the one the task trigger sends for that assignment, so calling this after assigning ' +
+    'never notifies twice. `message_id` is the inbox notification id. `taskTitle` and ' +
+    '`dueDate` are accepted for seed compatibility; the stored task wins.',
+  access: 'user',
+  http: { method: 'post', path: '/notify-task-assignment', tags },
+  input: z.strictObject({
+    assigneeId: uid,
+    taskId: docId,
+    projectId: docId,
+    taskTitle: z.string().max(200).optional(),
+    dueDate: isoInstant.optional(),
+  }),
+  output: sendResult,
+  async handler(input, ctx) {
+    const result = await notifyTaskAssignment(
+      notifierDeps(ctx.deps, ctx.logger),
+      requireCaller(ctx),
+      input,
+    );
+    ctx.logger.info('Task assignment notified', { taskId: input.taskId, ...result });
+    return { success: true as const, message_id: result.messageId };
+  },
+});

@@ -1,0 +1,460 @@
+import functionsTest from 'firebase-functions-test';
+import { Timestamp } from 'firebase-admin/firestore';
+import { setRuntimeForTesting } from '../../src/composition-root';
+import { FixedClock } from '../../src/core/clock';
+import type { NotificationIntent } from '../../src/domain/notifications/channels';
+import {
+  DELIVERIES,
+  deliverNotification,
+  notifierDeps,
+  releaseDueDeliveries,
+  type DeliveryDoc,
+  type NotifierDeps,
+} from '../../src/domain/notifications/delivery.service';
+import { registerDevice, tokenKey } from '../../src/domain/users/devices.service';
+import type { NotificationPreferences } from '../../src/domain/users/preferences.schema';
+import { onTaskWritten } from '../../src/functions/task.triggers';
+import { createTestFirestore } from '../support/firestore';
+import { testRuntime } from '../support/runtime';
+
+/**
+ * The notification engine end to end on Firestore: task trigger → inbox + push + email, exactly
+ * once under redelivery, preferences, quiet hours, coalescing, retries, pruning, overlapping
+ * releasers. FCM is the recording transport behind the real adapter; email a recording mailer.
+ */
+const fft = functionsTest({ projectId: 'demo-taskflow' });
+const fs = createTestFirestore();
+const clock = new FixedClock('2026-11-23T10:00:00Z');
+let runtime = testRuntime(fs.db, { clock });
+let deps: NotifierDeps;
+
+function useRuntime(coalesceWindowSeconds = 120, maxDeliveryAttempts = 5): void {
+  runtime = testRuntime(fs.db, {
+    clock,
+    config: { notifications: { coalesceWindowSeconds, maxDeliveryAttempts } as never },
+  });
+  deps = notifierDeps(runtime.deps, runtime.logger);
+  setRuntimeForTesting(runtime);
+}
+
+beforeEach(() => {
+  clock.set('2026-11-23T10:00:00Z');
+  useRuntime();
+});
+afterEach(() => fs.clear());
+afterAll(async () => {
+  setRuntimeForTesting(undefined);
+  fft.cleanup();
+  await fs.dispose();
+});
+
+const MINUTE = 60_000;
+
+async function user(
+  uid: string,
+  over: { timezone?: string; prefs?: Partial<NotificationPreferences>; email?: string | null } = {},
+): Promise<void> {
+  await fs.db.doc(`users/${uid}`).set({
+    name: uid.toUpperCase(),
+    email: over.email === undefined ? `${uid}@taskflow.test` : over.email,
+    timezone: over.timezone ?? 'UTC',
+    notificationPreferences: over.prefs ?? {},
+  });
+}
+
+async function device(uid: string, token: string): Promise<void> {
+  await registerDevice(fs.db, clock, uid, { token, platform: 'android' });
+}
+
+const tok = (name: string) => `${name}-${'t'.repeat(40)}`;
+
+const task = (over: Record<string, unknown>) => ({
+  title: 'Ship v1',
+  description: '',
+  projectId: 'p1',
+  workspaceId: 'w1',
+  createdBy: 'ann',
+  updatedBy: 'ann',
+  assigneeId: null,
+  status: 'todo',
+  priority: 'medium',
+  dueDate: null,
+  completedAt: null,
+  recurrence: null,
+  deletedAt: null,
+  updatedAt: Timestamp.fromDate(clock.now()),
+  ...over,
+});
+
+function event(id: string, before: object | null, after: object | null) {
+  const path = 'tasks/t1';
+  const snap = (d: object | null) =>
+    d ? fft.firestore.makeDocumentSnapshot(d, path) : fft.firestore.makeDocumentSnapshot({}, '');
+  return { id, params: { taskId: 't1' }, data: fft.makeChange(snap(before), snap(after)) } as never;
+}
+
+async function inbox(uid: string) {
+  return (await fs.db.collection(`users/${uid}/notifications`).get()).docs.map((d) => d.data());
+}
+
+async function deliveries(filter: Partial<DeliveryDoc> = {}) {
+  const snap = await fs.db.collection(DELIVERIES).get();
+  return snap.docs
+    .map((d) => ({ id: d.id, ...(d.data() as DeliveryDoc) }))
+    .filter((d) => Object.entries(filter).every(([k, v]) => d[k as keyof DeliveryDoc] === v));
+}
+
+const pushesTo = (token: string) =>
+  runtime.messaging.sent.filter((m) => 'token' in m && m.token === token);
+
+function intent(over: Partial<NotificationIntent> = {}): NotificationIntent {
+  return {
+    key: 'intent-1',
+    recipientId: 'bob',
+    category: 'task_assigned',
+    title: 'New task assigned',
+    body: 'You were assigned "Ship v1"',
+    taskId: 't1',
+    projectId: 'p1',
+    groupKey: 'task:t1',
+    ...over,
+  };
+}
+
+describe('task trigger → inbox, push, email', () => {
+  it('assigning B as A: one inbox item, one push per device, one email; A gets nothing; replay and overlapping releasers change nothing', async () => {
+    await Promise.all([user('ann'), user('bob')]);
+    await device('bob', tok('bob-phone'));
+    await device('bob', tok('bob-tablet'));
+    await device('ann', tok('ann-phone'));
+    const wrapped = fft.wrap(onTaskWritten);
+    const e = event('evt-assign', task({}), task({ assigneeId: 'bob', updatedBy: 'ann' }));
+
+    await wrapped(e);
+    await wrapped(e);
+    await wrapped(e);
+    expect(await inbox('bob')).toHaveLength(1);
+    expect(await inbox('ann')).toHaveLength(0);
+    // Held for the coalescing window: nothing sent yet.
+    expect(runtime.messaging.sent).toHaveLength(0);
+    expect(await deliveries({ status: 'pending' })).toHaveLength(2);
+
+    clock.advance(2 * MINUTE);
+    const [r1, r2] = await Promise.all([releaseDueDeliveries(deps), releaseDueDeliveries(deps)]);
+    await wrapped(e); // a late redelivery after the send
+    await releaseDueDeliveries(deps);
+
+    expect(r1.sent + r2.sent).toBe(2); // one push group + one email group between them
+    expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
+    expect(pushesTo(tok('bob-tablet'))).toHaveLength(1);
+    expect(pushesTo(tok('ann-phone'))).toHaveLength(0);
+    expect(runtime.mail.sent.map((m) => m.to)).toEqual(['bob@taskflow.test']);
+    const [push] = pushesTo(tok('bob-phone'));
+    expect(push).toMatchObject({
+      notification: { title: 'New task assigned', body: 'You were assigned "Ship v1"' },
+      data: expect.objectContaining({ type: 'task_assigned', taskId: 't1', projectId: 'p1' }),
+    });
+    const [mail] = runtime.mail.sent;
+    expect(mail?.subject).toContain('Ship v1');
+    expect(mail?.headers['List-Unsubscribe']).toMatch(
+      /^<https:\/\/app\.taskflow\.test\/api\/unsubscribe\?token=.+>$/,
+    );
+    expect(mail?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    const records = await deliveries();
+    expect(records.map((r) => [r.channel, r.status, r.attempts]).sort()).toEqual([
+      ['email', 'sent', 1],
+      ['push', 'sent', 1],
+    ]);
+    expect(records.find((r) => r.channel === 'push')?.push).toEqual({
+      tokens: 2,
+      sent: 2,
+      failed: 0,
+      pruned: 0,
+    });
+  });
+
+  it('ten edits within the window give one push and one email that sum them up', async () => {
+    await Promise.all([user('ann'), user('bob')]);
+    await device('bob', tok('bob-phone'));
+    const wrapped = fft.wrap(onTaskWritten);
+    // bob created the task; ann (assigned) moves it back and forth ten times in 90 s.
+    let before = task({ createdBy: 'bob', assigneeId: 'ann', status: 'todo' });
+    for (let i = 0; i < 10; i++) {
+      clock.advance(9_000);
+      const status = i % 2 === 0 ? 'in_progress' : 'todo';
+      const after = task({ createdBy: 'bob', assigneeId: 'ann', status, updatedBy: 'ann' });
+      await wrapped(event(`evt-${i}`, before, after));
+      before = after;
+    }
+    expect(await inbox('bob')).toHaveLength(10);
+    clock.set('2026-11-23T10:03:00Z');
+    await releaseDueDeliveries(deps);
+    await releaseDueDeliveries(deps);
+
+    const pushes = pushesTo(tok('bob-phone'));
+    expect(pushes).toHaveLength(1);
+    expect(pushes[0]?.notification?.title).toBe('10 updates to "Ship v1"');
+    expect(pushes[0]?.data?.coalesced).toBe('10');
+    expect(runtime.mail.sent).toHaveLength(1);
+    expect(runtime.mail.sent[0]?.subject).toContain('10');
+    const records = await deliveries({ channel: 'push' });
+    expect(records.every((r) => r.status === 'sent')).toBe(true);
+    expect(records.filter((r) => r.coalescedInto === null)).toHaveLength(1);
+    expect(records.find((r) => r.coalescedInto === null)?.coalescedCount).toBe(10);
+  });
+
+  it('an edit after the burst was sent starts a new notification', async () => {
+    await user('bob');
+    await device('bob', tok('bob-phone'));
+    await deliverNotification(deps, intent({ key: 'k1' }));
+    clock.advance(2 * MINUTE);
+    await releaseDueDeliveries(deps);
+    await deliverNotification(deps, intent({ key: 'k2', body: 'Second' }));
+    clock.advance(2 * MINUTE);
+    await releaseDueDeliveries(deps);
+    expect(pushesTo(tok('bob-phone')).map((m) => m.notification?.body)).toEqual([
+      'You were assigned "Ship v1"',
+      'Second',
+    ]);
+  });
+});
+
+describe('preferences decide', () => {
+  it('push off: inbox and email only, no push record', async () => {
+    await user('bob', { prefs: { pushNotifications: false } });
+    await device('bob', tok('bob-phone'));
+    const result = await deliverNotification(deps, intent());
+    expect(result).toMatchObject({
+      inbox: 'created',
+      push: 'skipped:push_disabled',
+      email: 'held',
+    });
+    expect(await deliveries({ channel: 'push' })).toHaveLength(0);
+  });
+
+  it('a category switched off: inbox only', async () => {
+    await user('bob', { prefs: { taskAssignment: false } });
+    const result = await deliverNotification(deps, intent());
+    expect(result).toMatchObject({
+      inbox: 'created',
+      push: 'skipped:taskAssignment_disabled',
+      email: 'skipped:taskAssignment_disabled',
+    });
+  });
+
+  it('preferences changed while a push was held are read again at send time', async () => {
+    await user('bob');
+    await device('bob', tok('bob-phone'));
+    await deliverNotification(deps, intent());
+    await fs.db
+      .doc('users/bob')
+      .set({ notificationPreferences: { pushNotifications: false } }, { merge: true });
+    clock.advance(2 * MINUTE);
+    await releaseDueDeliveries(deps);
+    expect(runtime.messaging.sent).toHaveLength(0);
+    expect((await deliveries({ channel: 'push' }))[0]).toMatchObject({
+      status: 'skipped',
+      skipReason: 'push_disabled',
+    });
+  });
+
+  it('a user without a profile (deleted account) gets nothing at all', async () => {
+    const result = await deliverNotification(deps, intent({ recipientId: 'ghost' }));
+    expect(result.inbox).toBe('skipped:no_user');
+    expect(await inbox('ghost')).toHaveLength(0);
+    expect(await deliveries()).toHaveLength(0);
+  });
+
+  it('a suppressed address (bounce, spam report) is not emailed', async () => {
+    useRuntime(0);
+    await user('bob');
+    const { createHash } = await import('node:crypto');
+    const id = createHash('sha256').update('bob@taskflow.test').digest('hex');
+    await fs.db.doc(`emailSuppressions/${id}`).set({
+      email: 'bob@taskflow.test',
+      reason: 'bounce',
+    });
+    const result = await deliverNotification(deps, intent());
+    expect(result.email).toMatch(/^skipped:suppressed/);
+    expect(runtime.mail.sent).toHaveLength(0);
+  });
+});
+
+describe('quiet hours', () => {
+  it('23:00 in Asia/Kolkata: the push is held (not dropped) and released at 07:00 local', async () => {
+    useRuntime(0); // no coalescing: only quiet hours hold
+    await user('bob', {
+      timezone: 'Asia/Kolkata',
+      prefs: { quietHours: { start: '22:00', end: '07:00' } },
+    });
+    await device('bob', tok('bob-phone'));
+    clock.set('2026-11-23T17:30:00Z'); // 23:00 IST
+    const result = await deliverNotification(deps, intent());
+    expect(result).toMatchObject({ push: 'held', email: 'sent' });
+    expect((await deliveries({ channel: 'push' }))[0]).toMatchObject({
+      status: 'pending',
+      heldReason: 'quiet_hours',
+      dueAt: Timestamp.fromDate(new Date('2026-11-24T01:30:00Z')),
+    });
+
+    clock.set('2026-11-24T01:29:00Z'); // 06:59 IST
+    await releaseDueDeliveries(deps);
+    expect(runtime.messaging.sent).toHaveLength(0);
+    clock.set('2026-11-24T01:30:00Z'); // 07:00 IST
+    await releaseDueDeliveries(deps);
+    expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
+  });
+
+  it('quiet hours set while a push was held hold it again at send time', async () => {
+    await user('bob', { timezone: 'Europe/Berlin' });
+    await device('bob', tok('bob-phone'));
+    clock.set('2026-11-23T21:00:00Z'); // 22:00 Berlin
+    await deliverNotification(deps, intent());
+    await fs.db
+      .doc('users/bob')
+      .set(
+        { notificationPreferences: { quietHours: { start: '22:00', end: '07:00' } } },
+        { merge: true },
+      );
+    clock.advance(2 * MINUTE);
+    await releaseDueDeliveries(deps);
+    expect(runtime.messaging.sent).toHaveLength(0);
+    const [held] = await deliveries({ channel: 'push' });
+    expect(held).toMatchObject({ status: 'pending', heldReason: 'quiet_hours', version: 1 });
+    expect(held?.dueAt.toDate().toISOString()).toBe('2026-11-24T06:00:00.000Z');
+  });
+});
+
+describe('FCM outcomes', () => {
+  it('a token FCM reports unregistered removes that device; the others still get the push', async () => {
+    useRuntime(0);
+    await user('bob');
+    await device('bob', tok('dead'));
+    await device('bob', tok('alive'));
+    runtime.messaging.failToken(tok('dead'), 'messaging/registration-token-not-registered');
+    const result = await deliverNotification(deps, intent());
+    expect(result.push).toBe('sent');
+    const devices = await fs.db.collection('users/bob/devices').get();
+    expect(devices.docs.map((d) => d.get('token') as string)).toEqual([tok('alive')]);
+    expect((await fs.db.doc(`deviceTokens/${tokenKey(tok('dead'))}`).get()).exists).toBe(false);
+    expect((await deliveries({ channel: 'push' }))[0]?.push).toEqual({
+      tokens: 2,
+      sent: 1,
+      failed: 1,
+      pruned: 1,
+    });
+  });
+
+  it('transient failures are retried with backoff, then sent; the record tells the story', async () => {
+    useRuntime(0);
+    await user('bob');
+    await device('bob', tok('bob-phone'));
+    runtime.messaging.failNextCalls(2, 'messaging/server-unavailable');
+    expect((await deliverNotification(deps, intent())).push).toBe('retrying');
+    let [rec] = await deliveries({ channel: 'push' });
+    expect(rec).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      heldReason: 'retry',
+      lastError: expect.objectContaining({ kind: 'transient' }),
+    });
+    const firstRetry = rec!.dueAt.toMillis() - clock.now().getTime();
+    expect(firstRetry).toBeGreaterThanOrEqual(24_000);
+    expect(firstRetry).toBeLessThanOrEqual(36_000);
+
+    await releaseDueDeliveries(deps); // not due yet
+    expect((await deliveries({ channel: 'push' }))[0]?.attempts).toBe(1);
+    clock.set(new Date(rec!.dueAt.toMillis()));
+    await releaseDueDeliveries(deps); // second failure
+    [rec] = await deliveries({ channel: 'push' });
+    expect(rec).toMatchObject({ status: 'pending', attempts: 2 });
+    clock.set(new Date(rec!.dueAt.toMillis()));
+    await releaseDueDeliveries(deps);
+    [rec] = await deliveries({ channel: 'push' });
+    expect(rec).toMatchObject({ status: 'sent', attempts: 3, lastError: null });
+    expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
+    expect(runtime.messaging.counts.sendEachCalls).toBe(3); // two failed calls + the success
+  });
+
+  it('after the attempt limit the record is failed and logged, never silently dropped', async () => {
+    useRuntime(0, 2);
+    await user('bob');
+    await device('bob', tok('bob-phone'));
+    runtime.messaging.failNextCalls(5, 'messaging/internal-error');
+    await deliverNotification(deps, intent());
+    const [rec] = await deliveries({ channel: 'push' });
+    clock.set(new Date(rec!.dueAt.toMillis()));
+    await releaseDueDeliveries(deps);
+    expect((await deliveries({ channel: 'push' }))[0]).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      lastError: expect.objectContaining({ code: 'messaging/internal-error' }),
+    });
+    expect(runtime.logger.lines).toContainEqual(
+      expect.objectContaining({ level: 'ERROR', message: 'Delivery failed permanently' }),
+    );
+  });
+
+  it('a token that moved to another account is not used for this user (shared phone)', async () => {
+    useRuntime(0);
+    await Promise.all([user('bob'), user('carol')]);
+    await device('carol', tok('shared'));
+    // The app wrote a device for bob directly (rules allow it) with the same token: stale.
+    await fs.db.doc('users/bob/devices/old-phone').set({ token: tok('shared'), platform: 'ios' });
+    const result = await deliverNotification(deps, intent());
+    expect(result.push).toBe('skipped:no_devices');
+    expect(runtime.messaging.sent).toHaveLength(0);
+    expect((await fs.db.doc('users/bob/devices/old-phone').get()).exists).toBe(false);
+    expect((await fs.db.collection('users/carol/devices').get()).size).toBe(1);
+  });
+});
+
+describe('crash safety', () => {
+  it('an inline send that died is retried after its lease', async () => {
+    useRuntime(0);
+    await user('bob');
+    await device('bob', tok('bob-phone'));
+    // Simulate an instance that created the record (claiming it) and died before sending.
+    const { deliveryIdFor } = await import('../../src/domain/notifications/delivery.service');
+    const id = deliveryIdFor('crashed', 'push');
+    const now = Timestamp.fromDate(clock.now());
+    await fs.db.doc(`${DELIVERIES}/${id}`).set({
+      channel: 'push',
+      recipientId: 'bob',
+      category: 'task_assigned',
+      groupKey: 'task:t1',
+      intentKey: 'crashed',
+      status: 'sending',
+      dueAt: now,
+      heldReason: null,
+      attempts: 0,
+      version: 0,
+      leaseUntil: Timestamp.fromMillis(clock.now().getTime() + 5 * MINUTE),
+      content: {
+        title: 'T',
+        body: 'B',
+        subject: null,
+        taskId: 't1',
+        projectId: 'p1',
+        data: {},
+        email: null,
+      },
+      createdAt: now,
+      updatedAt: now,
+    });
+    await releaseDueDeliveries(deps); // lease still running: nothing happens
+    expect(runtime.messaging.sent).toHaveLength(0);
+    clock.advance(5 * MINUTE);
+    const report = await releaseDueDeliveries(deps); // recovered → pending, due now
+    expect(report.recovered).toBe(1);
+    expect((await fs.db.doc(`${DELIVERIES}/${id}`).get()).data()).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: expect.objectContaining({ code: 'lease_expired' }),
+    });
+    clock.advance(MINUTE); // the retry backoff
+    await releaseDueDeliveries(deps);
+    expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
+    expect((await fs.db.doc(`${DELIVERIES}/${id}`).get()).get('status')).toBe('sent');
+  });
+});
