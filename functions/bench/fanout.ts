@@ -32,7 +32,8 @@ import { seedUsers, type SeedResult } from './seed';
  * For each: wall time, Firestore document reads/writes counted at the embedded server's gRPC
  * boundary (see counting-firestore.ts), pushes and sendEach calls, emails, peak memory.
  *
- * Flags: --users N, --concurrency 16,64, --json (machine-readable output only), --help.
+ * Flags: --users N, --concurrency 16,64, --json (machine-readable output only),
+ * --emulator-as-is, --help. The process exits 1 when a count differs from the per-recipient model.
  */
 
 interface Options {
@@ -43,13 +44,16 @@ interface Options {
   emulatorAsIs: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [--users N] [--concurrency A,B] [--json]
+const USAGE = `usage: npm run -s bench -- [--users N] [--concurrency A,B] [--json] [--emulator-as-is]
   --users N          recipients (default 10000)
   --concurrency A,B  recipients in flight per broadcast request, one fresh run per value
                      (default 16,64); a replay of the first run follows
-  --json             print one JSON document instead of the table
+  --json             print one JSON document instead of the table (npm run -s: no npm banner)
   --emulator-as-is   keep the embedded server's copy-on-write collections (each new document
                      copies its whole collection: minutes at 10,000 users; for small --users)`;
+
+/** A bad command line: printed without a stack trace. */
+class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): Options {
   const options: Options = {
@@ -62,23 +66,23 @@ function parseArgs(argv: readonly string[]): Options {
     const arg = argv[i];
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg ?? ''} needs a value\n${USAGE}`);
+      if (v === undefined) throw new UsageError(`${arg ?? ''} needs a value\n${USAGE}`);
       return v;
     };
     if (arg === '--users') {
       options.users = Number(value());
       if (!Number.isInteger(options.users) || options.users < 1)
-        throw new Error(`--users must be a positive integer\n${USAGE}`);
+        throw new UsageError(`--users must be a positive integer\n${USAGE}`);
     } else if (arg === '--concurrency') {
       options.concurrency = value().split(',').map(Number);
       if (options.concurrency.some((c) => !Number.isInteger(c) || c < 1))
-        throw new Error(`--concurrency must be positive integers, comma-separated\n${USAGE}`);
+        throw new UsageError(`--concurrency must be positive integers, comma-separated\n${USAGE}`);
     } else if (arg === '--json') options.json = true;
     else if (arg === '--emulator-as-is') options.emulatorAsIs = true;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
-    } else throw new Error(`unknown argument ${arg ?? ''}\n${USAGE}`);
+    } else throw new UsageError(`unknown argument ${arg ?? ''}\n${USAGE}`);
   }
   return options;
 }
@@ -162,7 +166,7 @@ interface RunResult {
   wallMs: number;
   msPer1000: number;
   recipientsPerSecond: number;
-  /** Slowest and fastest request (one request = one chunk of MAX_BULK_RECIPIENTS ids). */
+  /** First, last, fastest and slowest request (one request = one broadcast() of ≤ 500 ids). */
   requestMs: { first: number; last: number; min: number; max: number };
   cpuMs: number;
   /** CPU time inside the embedded server's handlers (the emulator's work, on this event loop). */
@@ -510,6 +514,8 @@ const EXPLANATION = `How it is counted:
   in-process emulator keeps every stored document in this heap (the baseline grows run by run).`;
 
 main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  const text =
+    e instanceof UsageError ? e.message : e instanceof Error ? (e.stack ?? e.message) : e;
+  process.stderr.write(`${String(text)}\n`);
   process.exit(1);
 });

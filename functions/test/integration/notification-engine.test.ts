@@ -16,6 +16,7 @@ import type { NotificationPreferences } from '../../src/domain/users/preferences
 import { onTaskWritten } from '../../src/functions/task.triggers';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
+import { taskDoc } from '../support/tasks';
 
 /**
  * The notification engine end to end on Firestore: task trigger → inbox + push + email, exactly
@@ -68,23 +69,8 @@ async function device(uid: string, token: string): Promise<void> {
 
 const tok = (name: string) => `${name}-${'t'.repeat(40)}`;
 
-const task = (over: Record<string, unknown>) => ({
-  title: 'Ship v1',
-  description: '',
-  projectId: 'p1',
-  workspaceId: 'w1',
-  createdBy: 'ann',
-  updatedBy: 'ann',
-  assigneeId: null,
-  status: 'todo',
-  priority: 'medium',
-  dueDate: null,
-  completedAt: null,
-  recurrence: null,
-  deletedAt: null,
-  updatedAt: Timestamp.fromDate(clock.now()),
-  ...over,
-});
+const task = (over: Record<string, unknown>) =>
+  taskDoc({ updatedAt: Timestamp.fromDate(clock.now()), ...over });
 
 function event(id: string, before: object | null, after: object | null) {
   const path = 'tasks/t1';

@@ -4,6 +4,7 @@ import { FixedClock } from '../../src/core/clock';
 import { onTaskWritten } from '../../src/functions/task.triggers';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
+import { taskDoc } from '../support/tasks';
 
 const fft = functionsTest({ projectId: 'demo-taskflow' });
 const fs = createTestFirestore();
@@ -26,22 +27,7 @@ afterAll(async () => {
   await fs.dispose();
 });
 
-const task = (over: Record<string, unknown>) => ({
-  title: 'Ship v1',
-  description: '',
-  projectId: 'p1',
-  workspaceId: 'w1',
-  createdBy: 'ann',
-  updatedBy: 'ann',
-  assigneeId: null,
-  status: 'todo',
-  priority: 'medium',
-  dueDate: null,
-  completedAt: null,
-  recurrence: null,
-  deletedAt: null,
-  ...over,
-});
+const task = taskDoc;
 
 /** One Firestore write event, as the trigger receives it (fixed event id to replay it). */
 function event(id: string, before: object | null, after: object | null) {

@@ -13,6 +13,7 @@ import { FixedClock } from '../../src/core/clock';
 import { onTaskWritten } from '../../src/functions/task.triggers';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
+import { taskDoc } from '../support/tasks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS script
 const { relay } = require('../../scripts/firestore-trigger-relay.cjs') as {
@@ -147,22 +148,7 @@ afterAll(async () => {
   await fs.dispose();
 });
 
-const task = (over: Record<string, unknown>) => ({
-  title: 'Ship v1',
-  description: '',
-  projectId: 'p1',
-  workspaceId: 'w1',
-  createdBy: 'ann',
-  updatedBy: 'ann',
-  assigneeId: null,
-  status: 'todo',
-  priority: 'medium',
-  dueDate: null,
-  completedAt: null,
-  recurrence: null,
-  deletedAt: null,
-  ...over,
-});
+const task = taskDoc;
 
 async function inbox(uid: string) {
   const snap = await fs.db.collection(`users/${uid}/notifications`).get();

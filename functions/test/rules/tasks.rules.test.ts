@@ -428,6 +428,14 @@ describe('tasks: update', () => {
     await assertSucceeds(done.update({ status: 'todo', completedAt: null, ...touched() }));
   });
 
+  it('keeps status and completedAt in step: done exactly when completed', async () => {
+    await assertFails(editT1({ status: 'done' }));
+    await assertFails(editT1({ completedAt: serverTimestamp() }));
+    const done = mia().doc('tasks/done');
+    await assertFails(done.update({ status: 'in_progress', ...touched() }));
+    await assertFails(done.update({ completedAt: null, ...touched() }));
+  });
+
   it('checks the new values like on create', async () => {
     await assertFails(editT1({ title: '' }));
     await assertFails(editT1({ title: chars(201) }));

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Timestamp, type DocumentReference, type Firestore } from 'firebase-admin/firestore';
+import {
+  Timestamp,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Firestore,
+} from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
@@ -189,11 +194,15 @@ export function deliveryIdFor(intentKey: string, channel: Channel): string {
 // Recipient
 
 export async function loadRecipient(db: Firestore, uid: string): Promise<Recipient> {
-  const snap = await db.collection(USERS).doc(uid).get();
+  return recipientFrom(await db.collection(USERS).doc(uid).get());
+}
+
+/** The recipient a `users/{uid}` snapshot describes (for callers that read profiles in bulk). */
+export function recipientFrom(snap: DocumentSnapshot): Recipient {
   const data = snap.data() ?? {};
   const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : null);
   return {
-    uid,
+    uid: snap.id,
     exists: snap.exists,
     email: str(data.email),
     name: str(data.name),

@@ -1,3 +1,4 @@
+import { decodeTimestampCursor, encodeTimestampCursor } from '../../core/cursor';
 import {
   Timestamp,
   type CollectionReference,
@@ -104,35 +105,6 @@ export async function addInboxItem(
   }
 }
 
-/** Exact createdAt as [seconds, nanoseconds] and the document id of the last item of a page. */
-interface Cursor {
-  v: [number, number];
-  id: string;
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(raw: string): Cursor {
-  let c: unknown;
-  try {
-    c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    c = undefined;
-  }
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    !('v' in c && 'id' in c) ||
-    typeof c.id !== 'string' ||
-    !(Array.isArray(c.v) && c.v.length === 2 && c.v.every((n) => Number.isInteger(n)))
-  ) {
-    throw AppError.validation([{ field: 'cursor', message: 'is not a cursor from this listing' }]);
-  }
-  return c as Cursor;
-}
-
 async function countOf(query: Query): Promise<number> {
   // An aggregation query: billed per 1000 index entries, no document is read.
   return (await query.count().get()).data().count;
@@ -173,7 +145,7 @@ export async function listNotifications(
     ? applyShape(inbox, UNREAD_INBOX_QUERY, { equals: { read: false } })
     : applyShape(inbox, INBOX_QUERY, { equals: {} });
   if (input.cursor !== undefined) {
-    const c = decodeCursor(input.cursor);
+    const c = decodeTimestampCursor(input.cursor);
     query = query.startAfter(new Timestamp(c.v[0], c.v[1]), c.id);
   }
   const [snap, totalCount, unreadCount] = await Promise.all([
@@ -187,7 +159,7 @@ export async function listNotifications(
   let nextCursor: string | null = null;
   if (snap.size > input.limit && last !== undefined) {
     const at = last.get('createdAt') as Timestamp;
-    nextCursor = encodeCursor({ v: [at.seconds, at.nanoseconds], id: last.id });
+    nextCursor = encodeTimestampCursor(at, last.id);
   }
   return {
     notifications: docs.map((d) => toNotification(d.id, d.data() as NotificationDoc)),

@@ -5,14 +5,16 @@ import type { Caller } from '../../core/operation';
 import { loadProjectFor } from '../projects/project.service';
 import type { TaskDoc } from '../tasks/task.schema';
 import { TASKS } from '../users/account.service';
+import { USERS } from '../users/preferences.service';
 import { DEVICE_TOKENS, tokenKey, unregisterDevice } from '../users/devices.service';
 import { isAlreadyExists } from '../workspaces/workspace.service';
-import { DeliveryError, type PushContent } from './channels';
+import { DeliveryError, type NotificationIntent, type PushContent } from './channels';
 import {
   DELIVERIES,
   FINISHED_RETENTION_DAYS,
   deliverNotification,
   loadRecipient,
+  recipientFrom,
   type ChannelOutcome,
   type NotifierDeps,
 } from './delivery.service';
@@ -234,10 +236,16 @@ export async function broadcast(
     push: {},
     email: {},
   };
+  // One BatchGetDocuments for the request's profiles instead of one lookup per recipient.
+  const profiles =
+    userIds.length === 0
+      ? []
+      : await deps.db.getAll(...userIds.map((uid) => deps.db.collection(USERS).doc(uid)));
+  const recipients = new Map(profiles.map((snap) => [snap.id, recipientFrom(snap)]));
   const queue = [...userIds];
   const worker = async (): Promise<void> => {
     for (let uid = queue.shift(); uid !== undefined; uid = queue.shift()) {
-      const result = await deliverNotification(deps, {
+      const intent: NotificationIntent = {
         key: `bulk:${batchKey}:${uid}`,
         recipientId: uid,
         category: 'broadcast',
@@ -247,7 +255,8 @@ export async function broadcast(
         data: { ...input.data, batchId },
         channels: input.channels,
         email: { kind: 'message', heading: input.title, body: input.body },
-      });
+      };
+      const result = await deliverNotification(deps, intent, recipients.get(uid));
       bump(report.inbox, result.inbox);
       bump(report.push, result.push);
       bump(report.email, result.email);

@@ -1,3 +1,4 @@
+import { decodeTimestampCursor, encodeTimestampCursor } from '../../core/cursor';
 import { Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import type { Clock } from '../../core/clock';
@@ -203,35 +204,6 @@ export async function getJob(db: Firestore, clock: Clock, jobId: string): Promis
   return toScheduledJob(jobId, await loadJob(db, jobId), clock.now());
 }
 
-/** [createdAt seconds, nanoseconds] (or startedAt for runs) and the id of a page's last item. */
-interface Cursor {
-  v: [number, number];
-  id: string;
-}
-
-function encodeCursor(at: Timestamp, id: string): string {
-  return Buffer.from(JSON.stringify({ v: [at.seconds, at.nanoseconds], id })).toString('base64url');
-}
-
-function decodeCursor(raw: string): Cursor {
-  let c: unknown;
-  try {
-    c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    c = undefined;
-  }
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    !('v' in c && 'id' in c) ||
-    typeof c.id !== 'string' ||
-    !(Array.isArray(c.v) && c.v.length === 2 && c.v.every((n) => Number.isInteger(n)))
-  ) {
-    throw invalid('cursor', 'is not a cursor from this listing');
-  }
-  return c as Cursor;
-}
-
 async function page<T>(
   query: Query,
   field: string,
@@ -240,7 +212,7 @@ async function page<T>(
 ): Promise<{ items: T[]; nextCursor: string | null }> {
   let q = query;
   if (input.cursor !== undefined) {
-    const c = decodeCursor(input.cursor);
+    const c = decodeTimestampCursor(input.cursor);
     q = q.startAfter(new Timestamp(c.v[0], c.v[1]), c.id);
   }
   const snap = await q.limit(input.limit + 1).get();
@@ -248,7 +220,7 @@ async function page<T>(
   const last = docs[docs.length - 1];
   const nextCursor =
     snap.size > input.limit && last !== undefined
-      ? encodeCursor(last.get(field) as Timestamp, last.id)
+      ? encodeTimestampCursor(last.get(field) as Timestamp, last.id)
       : null;
   return { items: docs.map((d) => map(d.id, d.data())), nextCursor };
 }
