@@ -563,6 +563,10 @@ describe('content', () => {
     await sendUserDigest(notifier, job);
     // As if the first attempt had sent and died before recording it.
     await fs.db.doc(`${DIGESTS}/ann_daily_2026-03-09`).update({ status: 'building' });
+    // Another delivery while the claim is fresh leaves it to its owner…
+    expect((await sendUserDigest(notifier, job)).outcome).toBe('duplicate');
+    // …the queue's retry (≥ 60 s later, past the build lease) finishes it.
+    clock.advance(60_000);
     const retry = await sendUserDigest(notifier, job);
     expect(retry.outcome).toBe('sent');
     expect(sent).toHaveLength(1);

@@ -61,6 +61,9 @@ function markerId(job: DigestJob): string {
   return `${job.uid}_${job.period}_${digestKey(job.period, job.localDate)}`;
 }
 
+/** How long a `building` marker belongs to the attempt that claimed it. */
+export const BUILD_LEASE_MS = 30_000;
+
 /** Claims the digest: true when this attempt should build it. */
 async function claim(ref: DocumentReference, job: DigestJob, now: Date): Promise<boolean> {
   const ts = Timestamp.fromDate(now);
@@ -86,6 +89,13 @@ async function claim(ref: DocumentReference, job: DigestJob, now: Date): Promise
   }
   const existing = await ref.get();
   if (existing.get('status') !== 'building') return false;
+  // Still being built by another delivery of the same job (Cloud Tasks delivers at least once):
+  // leave it. Only a claim older than BUILD_LEASE_MS is from an attempt that died; the lease is
+  // shorter than the queue's minimum retry backoff (60 s), so the retry of a crashed attempt
+  // always rebuilds (and the engine's key still sends the email once).
+  const claimedAt = existing.get('updatedAt') as Timestamp | undefined;
+  if (claimedAt !== undefined && now.getTime() - claimedAt.toMillis() < BUILD_LEASE_MS)
+    return false;
   await ref.update({
     attempts: ((existing.get('attempts') as number | undefined) ?? 1) + 1,
     updatedAt: ts,
