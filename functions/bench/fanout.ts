@@ -2,11 +2,8 @@ import { cpus, totalmem } from 'node:os';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { systemClock } from '../src/core/clock';
-import type { LogFields, Logger } from '../src/core/logger';
-import type { Mailer } from '../src/domain/notifications/channels';
 import type { NotifierDeps } from '../src/domain/notifications/delivery.service';
 import { broadcast, type OutcomeCounts } from '../src/domain/notifications/messaging.service';
-import type { NotificationSettings } from '../src/domain/notifications/settings';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
 import { recordingMessaging } from '../src/infra/fcm/recording-messaging';
 import { MAX_BULK_RECIPIENTS } from '../src/operations/messaging.operations';
@@ -17,6 +14,7 @@ import {
   type FirestoreCounts,
 } from './counting-firestore';
 import { seedUsers, type SeedResult } from './seed';
+import { benchSettings, countingLogger, countingMailer } from './support';
 
 /**
  * `npm run bench` — fan-out of one broadcast (issue #4 item 7).
@@ -87,50 +85,8 @@ function parseArgs(argv: readonly string[]): Options {
   return options;
 }
 
-/** Engine settings as in the tests (test/support/runtime.ts); coalescing does not apply to broadcasts. */
-const SETTINGS: NotificationSettings = {
-  publicBaseUrl: 'https://app.taskflow.test',
-  emailFrom: { email: 'notifications@taskflow.test', name: 'TaskFlow' },
-  unsubscribeSigningKey: 'bench-unsubscribe-signing-key-0123456789',
-  sendgridWebhookPublicKey: '',
-  coalesceWindowSeconds: 120,
-  maxDeliveryAttempts: 5,
-};
-
-/** Counts emails and their size; keeps none (SendGrid is the network edge the benchmark fakes). */
-function countingMailer(): Mailer & { sent: number; bytes: number } {
-  const mailer = {
-    sent: 0,
-    bytes: 0,
-    send(message: Parameters<Mailer['send']>[0]) {
-      mailer.sent += 1;
-      mailer.bytes += Buffer.byteLength(message.html) + Buffer.byteLength(message.text);
-      return Promise.resolve({ messageId: `bench-mail-${mailer.sent}` });
-    },
-  };
-  return mailer;
-}
-
-/** Counts lines per level and keeps the first warnings/errors for the report. */
-function countingLogger(
-  state = { levels: {} as Record<string, number>, problems: [] as string[] },
-): Logger & { state: typeof state } {
-  const emit =
-    (level: string) =>
-    (message: string, fields: LogFields = {}) => {
-      state.levels[level] = (state.levels[level] ?? 0) + 1;
-      if ((level === 'WARN' || level === 'ERROR') && state.problems.length < 5)
-        state.problems.push(`${level} ${message} ${JSON.stringify(fields)}`);
-    };
-  return {
-    state,
-    debug: emit('DEBUG'),
-    info: emit('INFO'),
-    warn: emit('WARN'),
-    error: emit('ERROR'),
-    child: () => countingLogger(state),
-  };
-}
+/** Coalescing does not apply to broadcasts; the window is the production default. */
+const SETTINGS = benchSettings(120);
 
 /** Samples RSS and heap every 50 ms while a run is in progress. */
 function memorySampler(): { stop(): { rssPeak: number; heapPeak: number; samples: number } } {

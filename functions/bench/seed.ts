@@ -1,7 +1,8 @@
-import { Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { Timestamp, type DocumentReference, type Firestore } from 'firebase-admin/firestore';
 import { DEVICES, DEVICE_TOKENS, tokenKey } from '../src/domain/users/devices.service';
 import type { Platform } from '../src/domain/users/devices.schema';
 import { USERS } from '../src/domain/users/preferences.service';
+import { batchedWriter } from './support';
 
 /**
  * Deterministic test population for the fan-out benchmark: `users/{uid}` profiles without
@@ -39,7 +40,6 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 /** Length of a seeded token: FCM registration tokens are ~150–180 characters today. */
 const TOKEN_LENGTH = 163;
 /** A batched write holds at most 500 operations. */
-const BATCH_LIMIT = 500;
 
 export interface SeedResult {
   userIds: string[];
@@ -80,18 +80,7 @@ export async function seedUsers(
   let devices = 0;
   let writes = 0;
 
-  let batch = db.batch();
-  let inBatch = 0;
-  const pending = new Set<Promise<unknown>>();
-  const flush = async (): Promise<void> => {
-    if (inBatch === 0) return;
-    const commit = batch.commit();
-    pending.add(commit);
-    void commit.finally(() => pending.delete(commit));
-    batch = db.batch();
-    inBatch = 0;
-    if (pending.size >= (options.concurrency ?? 4)) await Promise.race(pending);
-  };
+  const writer = batchedWriter(db, options.concurrency);
 
   for (let n = 0; n < options.users; n++) {
     const uid = `${options.prefix}${String(n).padStart(width, '0')}`;
@@ -99,33 +88,38 @@ export async function seedUsers(
     const count = (1 + Math.floor(random() * 3)) as 1 | 2 | 3;
     devicesPerUser[count] += 1;
     // One user's documents go in one batch, so no user is ever half-seeded.
-    if (inBatch + 1 + 2 * count > BATCH_LIMIT) await flush();
-    batch.set(db.collection(USERS).doc(uid), {
-      name: `Bench User ${n}`,
-      email: `${uid}@bench.taskflow.test`,
-      timezone: pick(TIMEZONES, random),
-      locale: 'en',
-      photoUrl: null,
-      createdAt: at,
-      updatedAt: at,
-    });
+    const group: [DocumentReference, Record<string, unknown>][] = [];
+    group.push([
+      db.collection(USERS).doc(uid),
+      {
+        name: `Bench User ${n}`,
+        email: `${uid}@bench.taskflow.test`,
+        timezone: pick(TIMEZONES, random),
+        locale: 'en',
+        photoUrl: null,
+        createdAt: at,
+        updatedAt: at,
+      },
+    ]);
     for (let d = 0; d < count; d++) {
       const t = token(random);
       const key = tokenKey(t);
       const deviceId = key.slice(0, 40);
-      batch.set(db.collection(USERS).doc(uid).collection(DEVICES).doc(deviceId), {
-        token: t,
-        platform: pick(PLATFORMS, random),
-        lastSeenAt: at,
-        createdAt: at,
-      });
-      batch.set(db.collection(DEVICE_TOKENS).doc(key), { uid, deviceId, updatedAt: at });
+      group.push([
+        db.collection(USERS).doc(uid).collection(DEVICES).doc(deviceId),
+        {
+          token: t,
+          platform: pick(PLATFORMS, random),
+          lastSeenAt: at,
+          createdAt: at,
+        },
+      ]);
+      group.push([db.collection(DEVICE_TOKENS).doc(key), { uid, deviceId, updatedAt: at }]);
     }
-    inBatch += 1 + 2 * count;
-    writes += 1 + 2 * count;
+    await writer.set(group);
+    writes += group.length;
     devices += count;
   }
-  await flush();
-  await Promise.all(pending);
+  await writer.close();
   return { userIds, devices, devicesPerUser, writes, ms: performance.now() - started };
 }

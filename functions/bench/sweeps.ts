@@ -2,10 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { FixedClock } from '../src/core/clock';
-import type { LogFields, Logger } from '../src/core/logger';
-import type { Mailer } from '../src/domain/notifications/channels';
 import type { NotifierDeps } from '../src/domain/notifications/delivery.service';
-import type { NotificationSettings } from '../src/domain/notifications/settings';
 import {
   DAY_MS,
   MAX_OVERDUE_FOLLOW_UP_DAYS,
@@ -29,6 +26,7 @@ import {
 } from './counting-firestore';
 import { benchDigestSweep, type DigestSweepBenchResult } from './digest-sweep';
 import { prng, seedUsers } from './seed';
+import { benchSettings, countingLogger, countingMailer, batchedWriter } from './support';
 
 /**
  * The scheduling benchmark (issue #5 item 9): what the reminder, overdue and digest sweeps cost
@@ -89,51 +87,10 @@ function parseArgs(argv: readonly string[]): Options {
   return options;
 }
 
-/** Engine settings as in the tests (TEST_CONFIG.notifications), without coalescing. */
-const SETTINGS: NotificationSettings = {
-  publicBaseUrl: 'https://app.taskflow.test',
-  emailFrom: { email: 'notifications@taskflow.test', name: 'TaskFlow' },
-  unsubscribeSigningKey: 'bench-unsubscribe-signing-key-0123456789',
-  sendgridWebhookPublicKey: '',
-  coalesceWindowSeconds: 0,
-  maxDeliveryAttempts: 5,
-};
+const SETTINGS = benchSettings(0);
 
 /** The seeded "now": a Tuesday noon UTC; both sweeps run at this instant. */
 const NOW = new Date('2026-11-24T12:00:00Z');
-
-/** Counts emails; keeps none (SendGrid is the network edge the benchmark fakes). */
-function countingMailer(): Mailer & { sent: number } {
-  const mailer = {
-    sent: 0,
-    send() {
-      mailer.sent += 1;
-      return Promise.resolve({ messageId: `bench-mail-${mailer.sent}` });
-    },
-  };
-  return mailer;
-}
-
-/** Counts lines per level and keeps the first warnings/errors for the report. */
-function countingLogger(
-  state = { levels: {} as Record<string, number>, problems: [] as string[] },
-): Logger & { state: typeof state } {
-  const emit =
-    (level: string) =>
-    (message: string, fields: LogFields = {}) => {
-      state.levels[level] = (state.levels[level] ?? 0) + 1;
-      if ((level === 'WARN' || level === 'ERROR') && state.problems.length < 5)
-        state.problems.push(`${level} ${message} ${JSON.stringify(fields)}`);
-    };
-  return {
-    state,
-    debug: emit('DEBUG'),
-    info: emit('INFO'),
-    warn: emit('WARN'),
-    error: emit('ERROR'),
-    child: () => countingLogger(state),
-  };
-}
 
 // ------------------------------------------------------------------------------------------------
 // Seeding
@@ -160,8 +117,6 @@ interface TaskSeed {
   ms: number;
 }
 
-const BATCH_LIMIT = 500;
-
 /**
  * Writes `count` tasks `tasks/bench-task-{n}` with the bookkeeping arming would have written
  * (see the module comment), in batches of 500, `concurrency` in flight. Deterministic: task n is
@@ -186,19 +141,8 @@ async function seedTasks(
   const createdAt = Timestamp.fromMillis(nowMs - 30 * DAY_MS);
   const minute = (ms: number) => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 
-  let batch = db.batch();
-  let inBatch = 0;
+  const writer = batchedWriter(db, options.concurrency);
   let writes = 0;
-  const pending = new Set<Promise<unknown>>();
-  const flush = async (): Promise<void> => {
-    if (inBatch === 0) return;
-    const commit = batch.commit();
-    pending.add(commit);
-    void commit.finally(() => pending.delete(commit));
-    batch = db.batch();
-    inBatch = 0;
-    if (pending.size >= (options.concurrency ?? 4)) await Promise.race(pending);
-  };
 
   for (let n = 0; n < options.count; n++) {
     const assigneeId = assignees[Math.floor(random() * assignees.length)] ?? null;
@@ -271,30 +215,32 @@ async function seedTasks(
       bookkeeping = { ...reminderFields(null, null), ...overdueFields(null, null) };
       mix.undated++;
     }
-    if (inBatch + 1 > BATCH_LIMIT) await flush();
-    batch.set(db.collection(TASKS).doc(`bench-task-${String(n).padStart(width, '0')}`), {
-      title: `Bench task ${n}`,
-      description: '',
-      projectId: `bench-project-${n % 50}`,
-      workspaceId: 'bench-workspace',
-      createdBy: assigneeId,
-      updatedBy: assigneeId,
-      assigneeId: assignee,
-      status,
-      priority: 'medium',
-      dueDate: dueAtMs === null ? null : Timestamp.fromMillis(dueAtMs),
-      completedAt: status === 'done' ? createdAt : null,
-      recurrence: null,
-      deletedAt: null,
-      createdAt,
-      updatedAt: createdAt,
-      ...bookkeeping,
-    });
-    inBatch++;
+    await writer.set([
+      [
+        db.collection(TASKS).doc(`bench-task-${String(n).padStart(width, '0')}`),
+        {
+          title: `Bench task ${n}`,
+          description: '',
+          projectId: `bench-project-${n % 50}`,
+          workspaceId: 'bench-workspace',
+          createdBy: assigneeId,
+          updatedBy: assigneeId,
+          assigneeId: assignee,
+          status,
+          priority: 'medium',
+          dueDate: dueAtMs === null ? null : Timestamp.fromMillis(dueAtMs),
+          completedAt: status === 'done' ? createdAt : null,
+          recurrence: null,
+          deletedAt: null,
+          createdAt,
+          updatedAt: createdAt,
+          ...bookkeeping,
+        },
+      ],
+    ]);
     writes++;
   }
-  await flush();
-  await Promise.all(pending);
+  await writer.close();
   return { mix, writes, ms: performance.now() - started };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineOperation, requireCaller } from '../core/operation';
+import { FCM_TOPIC_PATTERN } from '../domain/notifications/channels';
 import { notifierDeps } from '../domain/notifications/delivery.service';
 import {
   broadcast,
@@ -67,7 +68,7 @@ export const sendTopicNotificationOp = defineOperation({
   input: z.strictObject({
     topic: z
       .string()
-      .regex(/^[a-zA-Z0-9-_.~%]{1,900}$/, 'must match FCM topic names [a-zA-Z0-9-_.~%]')
+      .regex(FCM_TOPIC_PATTERN, 'must match FCM topic names [a-zA-Z0-9-_.~%]')
       .meta({ example: 'task-reminders' }),
     title,
     body,

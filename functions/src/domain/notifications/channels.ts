@@ -70,6 +70,9 @@ export type TokenResult =
   | { token: string; ok: true; messageId: string }
   | { token: string; ok: false; error: DeliveryError };
 
+/** The topic names FCM accepts (`Messenger.sendToTopic`); validated wherever a topic comes in. */
+export const FCM_TOPIC_PATTERN = /^[a-zA-Z0-9\-_.~%]{1,900}$/;
+
 export interface Messenger {
   /**
    * Sends `content` to each token (FCM `sendEach`, in chunks of 500) and answers one result per

@@ -1,5 +1,6 @@
 import type { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import { FCM_TOPIC_PATTERN } from '../notifications/channels';
 import { docId, isoInstant, uid } from '../shared.schema';
 import { timeZoneSchema } from '../tasks/task.schema';
 
@@ -44,7 +45,7 @@ const optionalZone = timeZoneSchema.optional();
 /** FCM topic names (what `admin.messaging().send({topic})` accepts). */
 const topicName = z
   .string()
-  .regex(/^[a-zA-Z0-9\-_.~%]{1,900}$/, 'must be an FCM topic name (letters, digits, -_.~%)');
+  .regex(FCM_TOPIC_PATTERN, 'must be an FCM topic name (letters, digits, -_.~%)');
 
 /** Keys FCM reserves in `data`, plus the ones the engine sets itself. */
 const RESERVED_DATA_KEY =

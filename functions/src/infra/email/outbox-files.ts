@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Firestore } from 'firebase-admin/firestore';
-import { DEV_OUTBOX } from './capture.mailer';
+import { DEV_OUTBOX, type CapturedEmailDoc } from './capture.mailer';
 
 /**
  * Turns emails captured in `devOutbox` (see capture.mailer.ts) into files a developer can open:
@@ -9,20 +9,11 @@ import { DEV_OUTBOX } from './capture.mailer';
  * mail client, headers included). `scripts/outbox-dump.cjs` (`npm run outbox:dump`) drives it.
  */
 
-/** A captured email, read back from its document. */
-export interface CapturedEmail {
+/** A captured email, read back from its document: the stored fields, with its id and a Date. */
+export type CapturedEmail = Omit<CapturedEmailDoc, 'kind' | 'capturedAt'> & {
   id: string;
-  to: string;
-  toName: string | null;
-  from: { email: string; name: string } | null;
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-  category: string;
-  customArgs: Record<string, string>;
   capturedAt: Date;
-}
+};
 
 export interface OutboxFile {
   name: string;

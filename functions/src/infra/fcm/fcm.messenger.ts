@@ -10,6 +10,7 @@ import type {
 } from 'firebase-admin/messaging';
 import { systemClock, type Clock } from '../../core/clock';
 import {
+  FCM_TOPIC_PATTERN,
   DeliveryError,
   type FailureKind,
   type Messenger,
@@ -28,7 +29,7 @@ export type MessagingTransport = Pick<Messaging, 'send' | 'sendEach'>;
 export const FCM_MAX_BATCH = 500;
 
 /** FCM's topic name pattern (what firebase-admin and the FCM backend accept). */
-export const FCM_TOPIC_PATTERN = /^[a-zA-Z0-9\-_.~%]{1,900}$/;
+export { FCM_TOPIC_PATTERN };
 
 /** APNs rejects an `apns-collapse-id` longer than 64 bytes. */
 export const APNS_COLLAPSE_ID_MAX_BYTES = 64;
