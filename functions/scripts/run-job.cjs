@@ -28,12 +28,12 @@ const JOB_TYPES = [
 
 function setUpEnvironment() {
   const project = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? 'demo-taskflow';
-  if (!project.startsWith('demo-')) {
-    throw new Error(`refusing to run against "${project}": only demo-* (emulator-only) projects`);
-  }
   process.env.GCLOUD_PROJECT = project;
+  // Always the local emulators (never a real project's data), and the local stack's transports.
   process.env.FIRESTORE_EMULATOR_HOST ??= '127.0.0.1:8080';
   process.env.FIREBASE_AUTH_EMULATOR_HOST ??= '127.0.0.1:9099';
+  process.env.DELIVERY_TRANSPORT ??= 'capture';
+  process.env.TASK_QUEUE_TRANSPORT ??= 'inline';
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   // Outside the Functions emulator nobody resolves params: give each its declared default, so a
   // retention of "0 days" never reaches the cleanup, and secrets an empty value (= not set, as in

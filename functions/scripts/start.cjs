@@ -19,6 +19,12 @@
 // runs one on demand.
 // Params: any param of src/config/params.ts set in this script's environment (e.g.
 // NOTIFY_COALESCE_SECONDS=0) is passed to the functions for this run (see claimEnvLocal).
+// This machine cannot reach FCM, SendGrid or Cloud Tasks, so the run declares
+// DELIVERY_TRANSPORT=capture and TASK_QUEUE_TRANSPORT=inline unless the environment says otherwise;
+// nothing else differs from production.
+// Profiles: `npm start` runs the demo project (demo-taskflow); `npm start -- --project <id>` runs
+// the same stack under a real project id (e.g. taskflow-staging) — the production code paths,
+// with every function getting only the secrets .secret.local provides.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -38,8 +44,7 @@ const { gcloudFirestoreEmulator } = require('./test-rules.cjs');
 
 const FUNCTIONS_DIR = path.resolve(__dirname, '..');
 const ROOT_DIR = path.dirname(FUNCTIONS_DIR);
-const PROJECT_ID = 'demo-taskflow';
-const REGION = 'us-central1';
+const PROJECT_ID = projectFromArgs(process.argv.slice(2));
 const FIREBASE_CLI = path.join(FUNCTIONS_DIR, 'node_modules/firebase-tools/lib/bin/firebase.js');
 const EMBEDDED_FIRESTORE = path.join(__dirname, 'embedded-firestore.cjs');
 const TRIGGER_RELAY = path.join(__dirname, 'firestore-trigger-relay.cjs');
@@ -67,9 +72,29 @@ const READY_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 5_000;
 const TRIGGER_SYNC_MS = 3_000;
 
-// Ports come from firebase.json so the CLI and this script cannot disagree.
+// Ports and the region come from firebase.json so the CLI and this script cannot disagree (the
+// Hosting rewrite names the region of the REGION param; a unit test keeps the two equal).
 const firebaseJson = require(path.join(ROOT_DIR, 'firebase.json'));
 const { emulators } = firebaseJson;
+const REGION = firebaseJson.hosting.rewrites.find((r) => r.function?.functionId === 'api').function
+  .region;
+// What a local run cannot reach, and so captures or runs in place (overridable from the env).
+const LOCAL_TRANSPORTS = { DELIVERY_TRANSPORT: 'capture', TASK_QUEUE_TRANSPORT: 'inline' };
+
+/** `--project <id>` / `--project=<id>`; the demo project by default. */
+function projectFromArgs(argv) {
+  let project = 'demo-taskflow';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--project' || arg === '-P') project = argv[++i] ?? '';
+    else if (arg.startsWith('--project=')) project = arg.slice('--project='.length);
+    else throw new Error(`unknown argument ${arg} (usage: npm start [-- --project <id>])`);
+  }
+  if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project)) {
+    throw new Error(`"${project}" is not a Firebase project id`);
+  }
+  return project;
+}
 const addr = (name) => `${emulators[name].host}:${emulators[name].port}`;
 
 const log = (message) => process.stdout.write(`[start] ${message}\n`);
@@ -162,11 +187,19 @@ function declaredParams() {
  * Resolves to the `NAME=value` lines passed on.
  */
 function claimEnvLocal() {
-  const forwarded = declaredParams()
-    .filter((name) => process.env[name] !== undefined)
-    .map((name) => `${name}=${JSON.stringify(process.env[name])}`);
+  const values = { ...LOCAL_TRANSPORTS };
+  for (const name of declaredParams()) {
+    if (process.env[name] !== undefined) values[name] = process.env[name];
+  }
+  const forwarded = Object.entries(values).map(([name, v]) => `${name}=${JSON.stringify(v)}`);
   if (fs.existsSync(ENV_LOCAL) && !ownsEnvLocal()) {
     log('functions/.env.local exists: the Functions emulator reads it (and adds missing params)');
+    const own = readDotenv(ENV_LOCAL);
+    for (const [name, value] of Object.entries(LOCAL_TRANSPORTS)) {
+      if (own.get(name) === undefined) {
+        log(`WARNING: your .env.local does not set ${name}=${value}: this machine cannot reach it`);
+      }
+    }
     if (forwarded.length > 0) {
       log(`ignoring ${forwarded.join(', ')} from the environment: set them in .env.local instead`);
     }
@@ -566,6 +599,8 @@ function banner({ firestore, seed, seconds, triggers, scheduled, forwarded }) {
     rule,
     `TaskFlow local stack ready in ${seconds} (project ${PROJECT_ID})`,
     rule,
+    `Deliveries          ${forwarded.find((l) => l.startsWith('DELIVERY_TRANSPORT=')) ?? 'see .env.local'}` +
+      '  (capture: pushes and emails land in devOutbox)',
     `API (via Hosting)   ${api}`,
     `  health            ${api}/health`,
     `  OpenAPI           ${api}/openapi.json`,

@@ -25,6 +25,8 @@ function buildRuntime(): Runtime {
     require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
   const { getAuth } = require('firebase-admin/auth') as typeof import('firebase-admin/auth');
   const params = require('./config/params') as typeof import('./config/params');
+  const { configProblems, parseCorsOrigins } =
+    require('./config/config-check') as typeof import('./config/config-check');
   const { functionsLogger } =
     require('./infra/functions.logger') as typeof import('./infra/functions.logger');
   const { firebaseTokenVerifier } =
@@ -34,16 +36,23 @@ function buildRuntime(): Runtime {
   const { systemClock } = require('./core/clock') as typeof import('./core/clock');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
-  const app = getApps()[0] ?? initializeApp();
+  // The default app (other apps a process may hold are not ours to reuse).
+  const app = getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });
   const logger = functionsLogger({ service: 'taskflow-functions' });
   const notifications = notificationSettings(params);
+  const transport = deliveryTransport(params);
+  logger.info('Runtime built', {
+    deliveryTransport: transport,
+    taskQueueTransport: params.TASK_QUEUE_TRANSPORT.value(),
+    region: params.REGION.value(),
+  });
   return {
     deps: {
       db,
       clock: systemClock,
-      ...notificationChannels(app, db, params, notifications),
+      ...notificationChannels(app, db, params, notifications, transport),
       notifications,
       analyticsRetentionDays: params.ANALYTICS_RETENTION_DAYS.value(),
     },
@@ -51,10 +60,7 @@ function buildRuntime(): Runtime {
     limiter: firestoreRateLimiter(db, systemClock, logger),
     logger,
     config: {
-      corsOrigins: params.CORS_ALLOWED_ORIGINS.value()
-        .split(',')
-        .map((o) => o.trim())
-        .filter((o) => o !== ''),
+      corsOrigins: parseCorsOrigins(params.CORS_ALLOWED_ORIGINS.value()),
       bodyLimitBytes: params.MAX_BODY_KB.value() * 1024,
       trustProxyHops: params.TRUST_PROXY_HOPS.value(),
       rateLimit: {
@@ -68,29 +74,62 @@ function buildRuntime(): Runtime {
         await db.collection('_health').doc('probe').get();
       },
     },
+    configProblems: () =>
+      configProblems({
+        deliveryTransport: transport,
+        publicBaseUrl: notifications.publicBaseUrl,
+        emailFrom: notifications.emailFrom.email,
+        unsubscribeSigningKeySet: secretIsSet(params.UNSUBSCRIBE_SIGNING_KEY),
+        sendgridApiKeySet: secretIsSet(params.SENDGRID_API_KEY),
+      }),
     version: process.env.K_REVISION ?? packageVersion(),
   };
 }
 
-/** In a `demo-*` project (the Emulator Suite) there are no secrets; a fixed local key signs links. */
-const LOCAL_UNSUBSCRIBE_KEY = 'taskflow-local-only-unsubscribe-key';
+type Params = typeof import('./config/params');
+type SecretParam = Params['SENDGRID_API_KEY'];
 
-export function isDemoProject(): boolean {
-  const project = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? '';
-  return project === '' || project.startsWith('demo-');
+function deliveryTransport(params: Params): 'live' | 'capture' {
+  const value = params.DELIVERY_TRANSPORT.value();
+  return value === 'capture' ? 'capture' : 'live';
 }
 
-function notificationSettings(
-  params: typeof import('./config/params'),
-): import('./runtime').NotificationSettings {
-  const signingKey = params.UNSUBSCRIBE_SIGNING_KEY.value();
-  if (signingKey === '' && !isDemoProject()) {
-    throw new Error('UNSUBSCRIBE_SIGNING_KEY is not set (firebase functions:secrets:set)');
-  }
+/**
+ * Whether a secret has a value, or `undefined` when this function does not declare it (Firebase
+ * sets the variable of every declared secret, and of no other).
+ */
+function secretIsSet(secret: SecretParam): boolean | undefined {
+  if (process.env[secret.name] === undefined) return undefined;
+  return secret.value() !== '';
+}
+
+/** A secret's value, read when first needed; a missing one fails that use only, naming it. */
+function requiredSecret(secret: SecretParam, problem: string): string {
+  const value = secret.value();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- errors load with the first use
+  const { ConfigError } = require('./core/errors') as typeof import('./core/errors');
+  if (value === '') throw new ConfigError(secret.name, problem);
+  return value;
+}
+
+/**
+ * The engine's settings. The unsubscribe signing key is a secret only the functions that build
+ * emails declare, so it is read on first use (building an email, checking a link), not here:
+ * every other function of the codebase builds the same runtime without it.
+ */
+function notificationSettings(params: Params): import('./runtime').NotificationSettings {
+  let signingKey: string | undefined;
   return {
     publicBaseUrl: params.PUBLIC_BASE_URL.value().replace(/\/+$/, ''),
     emailFrom: { email: params.EMAIL_FROM.value(), name: params.EMAIL_FROM_NAME.value() },
-    unsubscribeSigningKey: signingKey === '' ? LOCAL_UNSUBSCRIBE_KEY : signingKey,
+    get unsubscribeSigningKey(): string {
+      signingKey ??= requiredSecret(
+        params.UNSUBSCRIBE_SIGNING_KEY,
+        'is not set (firebase functions:secrets:set UNSUBSCRIBE_SIGNING_KEY): ' +
+          'emails cannot carry unsubscribe links',
+      );
+      return signingKey;
+    },
     sendgridWebhookPublicKey: params.SENDGRID_WEBHOOK_PUBLIC_KEY.value(),
     coalesceWindowSeconds: params.NOTIFY_COALESCE_SECONDS.value(),
     maxDeliveryAttempts: params.DELIVERY_MAX_ATTEMPTS.value(),
@@ -98,47 +137,55 @@ function notificationSettings(
 }
 
 /**
- * Push and email transports. In a `demo-*` project (the Emulator Suite), or without a SendGrid
- * key, deliveries are captured in `devOutbox` (readable in the emulator, dumped to files with
- * `npm run outbox:dump`) and never leave the machine.
+ * Push and email transports, chosen by the DELIVERY_TRANSPORT param (never by the project id):
+ * `live` sends through FCM and SendGrid; `capture` writes every push and email to `devOutbox`
+ * (readable in the emulator, dumped to files with `npm run outbox:dump`) and sends nothing.
  */
 function notificationChannels(
   app: import('firebase-admin/app').App,
   db: import('firebase-admin/firestore').Firestore,
-  params: typeof import('./config/params'),
+  params: Params,
   settings: import('./runtime').NotificationSettings,
+  transport: 'live' | 'capture',
 ): Pick<import('./core/operation').Deps, 'messenger' | 'mailer'> {
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded by the first notification only */
   const { fcmMessenger } =
     require('./infra/fcm/fcm.messenger') as typeof import('./infra/fcm/fcm.messenger');
   const { systemClock } = require('./core/clock') as typeof import('./core/clock');
-  const demo = isDemoProject();
-  let messenger: import('./domain/notifications/channels').Messenger;
-  if (demo) {
+  if (transport === 'capture') {
     const { firestoreCaptureMessaging } =
       require('./infra/fcm/capture-messaging') as typeof import('./infra/fcm/capture-messaging');
-    messenger = fcmMessenger(firestoreCaptureMessaging(db, systemClock), { clock: systemClock });
-  } else {
-    const { getMessaging } =
-      require('firebase-admin/messaging') as typeof import('firebase-admin/messaging');
-    messenger = fcmMessenger(getMessaging(app), {
-      webBaseUrl: settings.publicBaseUrl,
-      clock: systemClock,
-    });
-  }
-  const apiKey = params.SENDGRID_API_KEY.value();
-  let mailer: import('./domain/notifications/channels').Mailer;
-  if (demo || apiKey === '') {
     const { firestoreCaptureMailer } =
       require('./infra/email/capture.mailer') as typeof import('./infra/email/capture.mailer');
-    mailer = firestoreCaptureMailer(db, systemClock, { from: settings.emailFrom });
-  } else {
-    const { sendgridMailer } =
-      require('./infra/email/sendgrid.mailer') as typeof import('./infra/email/sendgrid.mailer');
-    mailer = sendgridMailer({ apiKey, from: settings.emailFrom });
+    return {
+      messenger: fcmMessenger(firestoreCaptureMessaging(db, systemClock), { clock: systemClock }),
+      mailer: firestoreCaptureMailer(db, systemClock, { from: settings.emailFrom }),
+    };
   }
+  const { getMessaging } =
+    require('firebase-admin/messaging') as typeof import('firebase-admin/messaging');
+  const { liveMailer } =
+    require('./infra/email/live.mailer') as typeof import('./infra/email/live.mailer');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return { messenger, mailer };
+  return {
+    messenger: fcmMessenger(getMessaging(app), {
+      webBaseUrl: settings.publicBaseUrl,
+      clock: systemClock,
+    }),
+    mailer: liveMailer({
+      config: () => ({
+        deliveryTransport: transport,
+        publicBaseUrl: settings.publicBaseUrl,
+        emailFrom: settings.emailFrom.email,
+      }),
+      apiKey: () =>
+        requiredSecret(
+          params.SENDGRID_API_KEY,
+          'is not set (firebase functions:secrets:set SENDGRID_API_KEY): emails cannot be sent',
+        ),
+      from: settings.emailFrom,
+    }),
+  };
 }
 
 function packageVersion(): string {

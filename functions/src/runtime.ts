@@ -4,6 +4,7 @@ import type { Probe } from './domain/health/health.service';
 import type { RateLimiter } from './infra/rate-limiter';
 import type { TokenVerifier } from './infra/token-verifier';
 import type { NotificationSettings } from './domain/notifications/settings';
+import type { ConfigProblem } from './config/config-check';
 
 export type { NotificationSettings } from './domain/notifications/settings';
 
@@ -32,5 +33,7 @@ export interface Runtime {
   logger: Logger;
   config: RuntimeConfig;
   probes: Record<string, Probe>;
+  /** Settings that would break an effect (reported by the health endpoint); none in tests. */
+  configProblems?: () => ConfigProblem[];
   version: string;
 }

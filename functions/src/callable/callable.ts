@@ -5,8 +5,10 @@ import {
   type CallableRequest,
 } from 'firebase-functions/https';
 import type { SecretParam } from 'firebase-functions/params';
-import { ENFORCE_APP_CHECK, REGION } from '../config/params';
+import { ENFORCE_APP_CHECK } from '../config/params';
+import { CALLABLE_OPTIONS } from '../config/runtime-options';
 import type { Operation } from '../core/operation';
+import { withCallableCors } from './callable-cors';
 
 /**
  * The callable door of an operation. The operation module (and zod, firebase-admin…) is loaded on
@@ -19,9 +21,12 @@ export function callableFor(
   options: { secrets?: SecretParam[] } = {},
 ): CallableFunction<unknown, Promise<unknown>> {
   // App Check is enforced in runCallable, not with onCall's `enforceAppCheck`: the SDK reads that
-  // option's value when the function is defined, i.e. during deploy-time analysis.
-  return onCall({ region: REGION, cors: false, secrets: options.secrets ?? [] }, (request) =>
-    runCallable(load, request, ENFORCE_APP_CHECK.value()),
+  // option's value when the function is defined, i.e. during deploy-time analysis. CORS is the
+  // REST allow-list, applied outside the SDK (see withCallableCors).
+  return withCallableCors(
+    onCall({ ...CALLABLE_OPTIONS, cors: false, secrets: options.secrets ?? [] }, (request) =>
+      runCallable(load, request, ENFORCE_APP_CHECK.value()),
+    ),
   );
 }
 

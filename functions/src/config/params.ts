@@ -1,14 +1,43 @@
-import { defineBoolean, defineInt, defineSecret, defineString } from 'firebase-functions/params';
+import {
+  defineBoolean,
+  defineInt,
+  defineSecret,
+  defineString,
+  select,
+} from 'firebase-functions/params';
 
 /**
  * Every setting of the backend, declared as a Firebase param: `firebase deploy` asks for (or reads
- * from `functions/.env.<project>`) anything without a value, and names it; defaults suit the local
- * Emulator Suite. `.value()` is called only at run time, never at module load.
+ * from `functions/.env.<project>`) anything without a value, and names it. Defaults are the
+ * production choice where there is one (live transports, Cloud Tasks) and otherwise suit the local
+ * Emulator Suite; `functions/.env.example` lists them all. `.value()` is called only at run time,
+ * never at module load. Nothing here depends on the project id.
  */
 
 export const REGION = defineString('REGION', {
   default: 'us-central1',
-  description: 'Region of every function',
+  description:
+    'Region of every function; the Hosting rewrite in firebase.json must name the same region',
+});
+
+/**
+ * How pushes and emails leave: `live` sends through FCM and SendGrid; `capture` writes them to the
+ * `devOutbox` collection and sends nothing (local stacks, which cannot reach the internet).
+ */
+export const DELIVERY_TRANSPORT = defineString('DELIVERY_TRANSPORT', {
+  default: 'live',
+  description: 'live: FCM + SendGrid; capture: write pushes and emails to devOutbox, send nothing',
+  input: select(['live', 'capture']),
+});
+
+/**
+ * Where the scheduled sweeps put their fan-out jobs: `cloud-tasks` (production, and the Cloud
+ * Tasks emulator) or `inline` (run in the sweep's own process: a local stack without it).
+ */
+export const TASK_QUEUE_TRANSPORT = defineString('TASK_QUEUE_TRANSPORT', {
+  default: 'cloud-tasks',
+  description: 'cloud-tasks: enqueue to Cloud Tasks; inline: run queued jobs in the same process',
+  input: select(['cloud-tasks', 'inline']),
 });
 
 export const CORS_ALLOWED_ORIGINS = defineString('CORS_ALLOWED_ORIGINS', {
@@ -41,7 +70,7 @@ export const ENFORCE_APP_CHECK = defineBoolean('ENFORCE_APP_CHECK', {
   description: 'Reject callable requests without a valid App Check token',
 });
 
-// ---- Notifications (issue #4) ----
+// ---- Notifications ----
 
 export const PUBLIC_BASE_URL = defineString('PUBLIC_BASE_URL', {
   default: 'http://localhost:5000',
@@ -58,13 +87,16 @@ export const EMAIL_FROM_NAME = defineString('EMAIL_FROM_NAME', {
   description: 'Sender display name of notification emails',
 });
 
-/** Empty (the default) or a demo-* project: emails and pushes are captured, never sent. */
+/** SendGrid API key (Mail Send permission); read on the first live email of an instance. */
 export const SENDGRID_API_KEY = defineSecret('SENDGRID_API_KEY');
 
-/** Signs one-click unsubscribe links; in a demo-* project a fixed local key is used instead. */
+/** HMAC key of one-click unsubscribe links; read when an email is built or a link is checked. */
 export const UNSUBSCRIBE_SIGNING_KEY = defineSecret('UNSUBSCRIBE_SIGNING_KEY');
 
-/** The secrets of every function that may send a notification (bound with `secrets: [...]`). */
+/**
+ * The secrets of every function that may build or send an email (bound with `secrets: [...]`).
+ * Firebase hands a function only the secrets it declares: the others read as empty.
+ */
 export const NOTIFY_SECRETS = [SENDGRID_API_KEY, UNSUBSCRIBE_SIGNING_KEY];
 
 export const SENDGRID_WEBHOOK_PUBLIC_KEY = defineString('SENDGRID_WEBHOOK_PUBLIC_KEY', {
@@ -83,14 +115,14 @@ export const DELIVERY_MAX_ATTEMPTS = defineInt('DELIVERY_MAX_ATTEMPTS', {
   description: 'Attempts of one push/email before it is recorded as failed',
 });
 
-// ---- Analytics (issue #6) ----
+// ---- Analytics ----
 
 export const ANALYTICS_RETENTION_DAYS = defineInt('ANALYTICS_RETENTION_DAYS', {
   default: 400,
   description: 'Days an activity event is kept before the Firestore TTL policy deletes it (1–3650)',
 });
 
-// ---- Scheduling and cleanup (issue #5) ----
+// ---- Scheduling and cleanup ----
 
 export const INBOX_READ_RETENTION_DAYS = defineInt('INBOX_READ_RETENTION_DAYS', {
   default: 30,
@@ -107,7 +139,7 @@ export const DELIVERY_RETENTION_DAYS = defineInt('DELIVERY_RETENTION_DAYS', {
   description: 'Finished push/email delivery records older than this many days are deleted',
 });
 
-// ---- Daily and weekly summaries (issue #5 item 3) ----
+// ---- Daily and weekly summaries ----
 
 export const DIGEST_QUEUE_MAX_CONCURRENCY = defineInt('DIGEST_QUEUE_MAX_CONCURRENCY', {
   default: 20,

@@ -115,3 +115,17 @@ export class AppError extends Error {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+/**
+ * A deployment setting (param or secret) is missing or would produce a wrong effect. Raised only
+ * by the code that needs the setting, when it needs it, so the rest of the backend keeps working;
+ * the message names the param, never its value.
+ */
+export class ConfigError extends AppError {
+  constructor(
+    readonly param: string,
+    problem: string,
+  ) {
+    super('UNAVAILABLE', `${param} ${problem}`, { param });
+  }
+}

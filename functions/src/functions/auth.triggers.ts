@@ -2,6 +2,7 @@ import type { CloudFunction, DeploymentOptions } from 'firebase-functions/v1';
 import * as authV1 from 'firebase-functions/v1/auth';
 import type { UserBuilder, UserOptions, UserRecord } from 'firebase-functions/v1/auth';
 import { REGION } from '../config/params';
+import { AUTH_TRIGGER_OPTIONS } from '../config/runtime-options';
 import type { NewAccount } from '../domain/users/account.service';
 
 /**
@@ -26,7 +27,10 @@ const userWithOptions = (
  * user without a profile or with half-deleted data.
  */
 const user = (options: DeploymentOptions = {}) =>
-  userWithOptions({ regions: [REGION], failurePolicy: true, ...options }, {});
+  userWithOptions(
+    { regions: [REGION], failurePolicy: true, ...AUTH_TRIGGER_OPTIONS, ...options },
+    {},
+  );
 
 function accountOf(record: UserRecord): NewAccount {
   return {

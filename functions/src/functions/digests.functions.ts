@@ -6,7 +6,9 @@ import {
   DIGEST_QUEUE_MAX_PER_SECOND,
   NOTIFY_SECRETS,
   REGION,
+  TASK_QUEUE_TRANSPORT,
 } from '../config/params';
+import { SCHEDULE_OPTIONS, TASK_QUEUE_OPTIONS } from '../config/runtime-options';
 import type { Deps } from '../core/operation';
 import type { Logger } from '../core/logger';
 import type { DigestQueue } from '../domain/digests/digest-sweep.service';
@@ -23,19 +25,16 @@ export const SEND_DIGEST = 'sendDigest';
 export const DIGEST_SWEEP_PERIOD_MS = 15 * 60_000;
 
 /**
- * The queue the sweep enqueues to: Cloud Tasks in production and under the Cloud Tasks emulator;
- * in a `demo-*` project without it (the local stack), the jobs run in the sweep's process once it
- * has enqueued them (`drain`).
+ * The queue the sweep enqueues to, by the TASK_QUEUE_TRANSPORT param: Cloud Tasks (production, and
+ * the Cloud Tasks emulator), or `inline` — a local stack without it — where the jobs run in the
+ * sweep's process once it has enqueued them (`drain`).
  */
 async function digestQueue(
   deps: Deps,
   log: Logger,
 ): Promise<{ queue: DigestQueue; drain?: () => Promise<{ ran: number; failed: number }> }> {
-  const [{ isDemoProject }, queues] = await Promise.all([
-    import('../composition-root'),
-    import('../infra/tasks/digest.queues'),
-  ]);
-  if (isDemoProject() && (process.env.CLOUD_TASKS_EMULATOR_HOST ?? '') === '') {
+  const queues = await import('../infra/tasks/digest.queues');
+  if (TASK_QUEUE_TRANSPORT.value() === 'inline') {
     const [{ sendUserDigest }, { notifierDeps }] = await Promise.all([
       import('../domain/digests/digest-send.service'),
       import('../domain/notifications/delivery.service'),
@@ -56,7 +55,7 @@ async function digestQueue(
     import('firebase-admin/app'),
     import('firebase-admin/functions'),
   ]);
-  const app = getApps()[0] ?? initializeApp();
+  const app = getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
   return {
     queue: queues.cloudTasksDigestQueue(
       getFunctions(app).taskQueue(`locations/${REGION.value()}/functions/${SEND_DIGEST}`),
@@ -73,7 +72,7 @@ export const quarterHourlyDigests = onSchedule(
   {
     schedule: '*/15 * * * *',
     timeZone: 'Etc/UTC',
-    region: REGION,
+    ...SCHEDULE_OPTIONS,
     // The local stack runs jobs inline, which sends email.
     secrets: NOTIFY_SECRETS,
     timeoutSeconds: 540,
@@ -128,7 +127,7 @@ export const quarterHourlyDigests = onSchedule(
  */
 export const sendDigest = onTaskDispatched(
   {
-    region: REGION,
+    ...TASK_QUEUE_OPTIONS,
     secrets: NOTIFY_SECRETS,
     timeoutSeconds: 120,
     retryConfig: {

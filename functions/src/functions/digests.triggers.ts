@@ -1,5 +1,5 @@
 import { onDocumentWritten } from 'firebase-functions/firestore';
-import { REGION } from '../config/params';
+import { TRIGGER_OPTIONS } from '../config/runtime-options';
 
 /**
  * `onUserProfileWritten`: keeps the user's digest schedule in step with their profile. The app
@@ -8,7 +8,7 @@ import { REGION } from '../config/params';
  * input and cost nothing beyond the invocation; retried on failure (rescheduling is idempotent).
  */
 export const onUserProfileWritten = onDocumentWritten(
-  { document: 'users/{uid}', region: REGION, retry: true },
+  { ...TRIGGER_OPTIONS, document: 'users/{uid}', retry: true },
   async (event) => {
     const [{ getRuntime }, { syncDigestSchedule }] = await Promise.all([
       import('../composition-root'),

@@ -1,5 +1,6 @@
 import { onSchedule } from 'firebase-functions/scheduler';
-import { NOTIFY_SECRETS, REGION } from '../config/params';
+import { NOTIFY_SECRETS } from '../config/params';
+import { SCHEDULE_OPTIONS } from '../config/runtime-options';
 
 /**
  * `releaseDeliveries` (every minute): sends pushes and emails that were held — quiet hours over,
@@ -9,7 +10,7 @@ import { NOTIFY_SECRETS, REGION } from '../config/params';
 export const releaseDeliveries = onSchedule(
   {
     schedule: 'every 1 minutes',
-    region: REGION,
+    ...SCHEDULE_OPTIONS,
     secrets: NOTIFY_SECRETS,
     timeoutSeconds: 120,
     retryCount: 0,

@@ -1,5 +1,6 @@
 import { onSchedule } from 'firebase-functions/scheduler';
-import { NOTIFY_SECRETS, REGION } from '../config/params';
+import { NOTIFY_SECRETS } from '../config/params';
+import { SCHEDULE_OPTIONS } from '../config/runtime-options';
 
 /**
  * `sendDueReminders` (every 5 minutes): due-date reminders at each assignee's lead times.
@@ -12,7 +13,7 @@ import { NOTIFY_SECRETS, REGION } from '../config/params';
 export const sendDueReminders = onSchedule(
   {
     schedule: 'every 5 minutes',
-    region: REGION,
+    ...SCHEDULE_OPTIONS,
     secrets: NOTIFY_SECRETS,
     timeoutSeconds: 300,
     retryCount: 0,
@@ -32,7 +33,7 @@ export const sendDueReminders = onSchedule(
 export const checkOverdueTasks = onSchedule(
   {
     schedule: 'every 30 minutes',
-    region: REGION,
+    ...SCHEDULE_OPTIONS,
     secrets: NOTIFY_SECRETS,
     timeoutSeconds: 540,
     retryCount: 0,

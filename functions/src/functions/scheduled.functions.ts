@@ -3,9 +3,9 @@ import {
   DELIVERY_RETENTION_DAYS,
   INBOX_READ_RETENTION_DAYS,
   NOTIFY_SECRETS,
-  REGION,
   STALE_DEVICE_DAYS,
 } from '../config/params';
+import { SCHEDULE_OPTIONS } from '../config/runtime-options';
 
 /**
  * The scheduling engine's Cloud Scheduler entry points (issue #5). Cloud Scheduler fires each
@@ -52,7 +52,7 @@ async function recorded(
 export const dispatchScheduledJobs = onSchedule(
   {
     schedule: 'every 1 minutes',
-    region: REGION,
+    ...SCHEDULE_OPTIONS,
     secrets: NOTIFY_SECRETS,
     timeoutSeconds: 540,
     retryCount: 0,
@@ -82,7 +82,7 @@ export const dispatchScheduledJobs = onSchedule(
  * `dueMode: on_due` whose due time has passed. (`on_complete` tasks spawn from the task trigger.)
  */
 export const spawnRecurringTasks = onSchedule(
-  { schedule: 'every 15 minutes', region: REGION, timeoutSeconds: 300, retryCount: 0 },
+  { schedule: 'every 15 minutes', ...SCHEDULE_OPTIONS, timeoutSeconds: 300, retryCount: 0 },
   async (event) => {
     const [{ getRuntime }, { spawnDueOccurrences }] = await Promise.all([
       import('../composition-root'),
@@ -114,7 +114,7 @@ export const dailyCleanup = onSchedule(
   {
     schedule: 'every day 03:30',
     timeZone: 'UTC',
-    region: REGION,
+    ...SCHEDULE_OPTIONS,
     timeoutSeconds: 540,
     retryCount: 1,
   },

@@ -1,6 +1,7 @@
 import { onDocumentWritten } from 'firebase-functions/firestore';
 import { z } from 'zod';
-import { NOTIFY_SECRETS, REGION } from '../config/params';
+import { NOTIFY_SECRETS } from '../config/params';
+import { TRIGGER_OPTIONS } from '../config/runtime-options';
 import type { TaskState } from '../domain/notifications/task-events';
 
 /** The task fields the notification rules read; anything else in the document is ignored. */
@@ -46,7 +47,7 @@ function parseTask(data: unknown): TaskState | null | 'invalid' {
  * A document that is not a valid task gets no notifications (a retry could not fix it).
  */
 export const onTaskWritten = onDocumentWritten(
-  { document: 'tasks/{taskId}', region: REGION, retry: true, secrets: NOTIFY_SECRETS },
+  { ...TRIGGER_OPTIONS, document: 'tasks/{taskId}', retry: true, secrets: NOTIFY_SECRETS },
   async (event) => {
     const [
       { getRuntime },

@@ -12,6 +12,7 @@ export function healthRouter(runtime: Runtime): express.Router {
       slowMs: 1000,
       timeoutMs: 3000,
       jobs: () => readJobRecords(runtime.deps.db),
+      configProblems: runtime.configProblems,
     })
       .then((report) => {
         res.setHeader('Cache-Control', 'no-store');

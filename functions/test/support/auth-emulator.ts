@@ -13,9 +13,10 @@ export interface RunningEmulator {
 
 /**
  * Starts the Auth emulator of firebase-tools (pure Node, no Java) on free ports, in a scratch
- * directory so it never collides with a running local stack or writes logs into the repo.
+ * directory so it never collides with a running local stack or writes logs into the repo. Its ID
+ * tokens are minted for `projectId` (their audience).
  */
-export async function startAuthEmulator(): Promise<RunningEmulator> {
+export async function startAuthEmulator(projectId = AUTH_PROJECT_ID): Promise<RunningEmulator> {
   const [auth, hub, logging] = await Promise.all([freePort(), freePort(), freePort()]);
   const dir = mkdtempSync(path.join(tmpdir(), 'taskflow-auth-'));
   writeFileSync(
@@ -33,7 +34,7 @@ export async function startAuthEmulator(): Promise<RunningEmulator> {
   const cli = require.resolve('firebase-tools/lib/bin/firebase.js');
   const child: ChildProcess = spawn(
     process.execPath,
-    [cli, 'emulators:start', '--only', 'auth', '--project', AUTH_PROJECT_ID],
+    [cli, 'emulators:start', '--only', 'auth', '--project', projectId],
     {
       cwd: dir,
       detached: true,
@@ -50,7 +51,7 @@ export async function startAuthEmulator(): Promise<RunningEmulator> {
     }),
   );
   const host = `127.0.0.1:${auth}`;
-  await Promise.race([waitForHttp(`http://${host}/`, 60_000), exited]);
+  await Promise.race([waitForHttp(`http://${host}/`, 180_000), exited]);
   exited.catch(() => undefined);
   return {
     host,

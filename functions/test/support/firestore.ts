@@ -25,8 +25,9 @@ async function clearProject(projectId: string): Promise<void> {
  * A Firestore of its own for one test file: a fresh `demo-` project id on the shared emulator, so
  * files running in parallel never see each other's documents and nothing is left behind.
  */
-export function createTestFirestore(): TestFirestore {
-  const projectId = `demo-it-${randomUUID().slice(0, 8)}`;
+export function createTestFirestore(
+  projectId = `demo-it-${randomUUID().slice(0, 8)}`,
+): TestFirestore {
   const app: App = initializeApp({ projectId }, projectId);
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });

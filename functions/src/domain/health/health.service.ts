@@ -30,6 +30,19 @@ export const healthReportSchema = z
         }),
       )
       .optional(),
+    /** Deployment settings that would break an effect: `warn` (degraded) while any stands. */
+    config: z
+      .object({
+        status: z.enum(['pass', 'warn']),
+        problems: z.array(
+          z.object({
+            param: z.string().meta({ example: 'PUBLIC_BASE_URL' }),
+            message: z.string(),
+            affects: z.enum(['email', 'push', 'unsubscribe']),
+          }),
+        ),
+      })
+      .optional(),
   })
   .meta({ id: 'HealthReport' });
 
@@ -46,7 +59,11 @@ export interface HealthOptions {
   timeoutMs: number;
   /** When given, scheduled jobs are reported too; a late job makes the service degraded. */
   jobs?: JobRecords | undefined;
+  /** When given, settings that would break an effect are reported and make the service degraded. */
+  configProblems?: (() => ConfigProblemReport[]) | undefined;
 }
+
+type ConfigProblemReport = NonNullable<HealthReport['config']>['problems'][number];
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -102,6 +119,12 @@ export async function checkHealth(
       if (degraded) statuses.push('warn');
     }
   }
+  let config: HealthReport['config'];
+  if (options.configProblems !== undefined) {
+    const problems = options.configProblems();
+    config = { status: problems.length > 0 ? 'warn' : 'pass', problems };
+    if (problems.length > 0) statuses.push('warn');
+  }
   const status = statuses.includes('fail')
     ? 'unhealthy'
     : statuses.includes('warn')
@@ -113,5 +136,6 @@ export async function checkHealth(
     version: options.version,
     checks,
     ...(jobs === undefined ? {} : { jobs }),
+    ...(config === undefined ? {} : { config }),
   };
 }
