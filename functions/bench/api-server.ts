@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
-import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { DocumentReference, getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { systemClock } from '../src/core/clock';
 import { AppError } from '../src/core/errors';
 import { silentLogger } from '../src/core/logger';
@@ -15,7 +15,7 @@ import { createApp } from '../src/http/app';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
 import { recordingMessaging } from '../src/infra/fcm/recording-messaging';
 import { functionsLogger } from '../src/infra/functions.logger';
-import { firestoreRateLimiter } from '../src/infra/rate-limiter';
+import { firestoreRateLimiter, RATE_LIMITS } from '../src/infra/rate-limiter';
 import { firebaseTokenVerifier, type TokenVerifier } from '../src/infra/token-verifier';
 import { operations } from '../src/operations/registry';
 import type { Runtime } from '../src/runtime';
@@ -33,7 +33,7 @@ import { benchSettings, countingMailer } from './support';
  * request there, as on Cloud Run.
  */
 
-export type Variant = 'bare' | 'app' | 'no-limiter' | 'no-verify' | 'silent-log';
+export type Variant = 'bare' | 'app' | 'no-limiter' | 'no-verify' | 'silent-log' | 'limited';
 
 export interface TargetSpec {
   variant: Variant;
@@ -46,6 +46,49 @@ export interface ServerReady {
 
 /** Huge limits: the limiter does all its work (memory, Firestore publication) but never refuses. */
 const UNLIMITED = 1_000_000_000;
+
+/** The production defaults (RATE_LIMIT_*_PER_MINUTE), for the `limited` target. */
+export const PRODUCTION_LIMITS = { userPerMinute: 120, ipPerMinute: 300, webhookPerMinute: 600 };
+
+/**
+ * When each rate-limit document was written, by path: the limiter's only writes. Wall-clock ms,
+ * the clock the limiter itself spaces its writes by.
+ */
+const limiterWrites = new Map<string, number[]>();
+// eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied to its own `this` below
+const originalSet = DocumentReference.prototype.set;
+DocumentReference.prototype.set = function (this: DocumentReference, ...args: unknown[]) {
+  if (this.path.startsWith(`${RATE_LIMITS}/`)) {
+    const at = limiterWrites.get(this.path) ?? [];
+    at.push(Date.now());
+    limiterWrites.set(this.path, at);
+  }
+  return (originalSet as (...a: unknown[]) => ReturnType<DocumentReference['set']>).apply(
+    this,
+    args,
+  );
+} as DocumentReference['set'];
+
+/** The most writes any one rate-limit document took within one second, and the documents. */
+export interface LimiterWrites {
+  documents: number;
+  writes: number;
+  maxPerDocumentPerSecond: number;
+}
+
+function limiterWriteStats(): LimiterWrites {
+  let writes = 0;
+  let max = 0;
+  for (const times of limiterWrites.values()) {
+    writes += times.length;
+    let from = 0;
+    for (let to = 0; to < times.length; to++) {
+      while ((times[to] ?? 0) - (times[from] ?? 0) >= 1000) from++;
+      max = Math.max(max, to - from + 1);
+    }
+  }
+  return { documents: limiterWrites.size, writes, maxPerDocumentPerSecond: max };
+}
 
 /** The caller named by a token's payload, unverified: the bare handler's stand-in for auth. */
 function decodedCaller(req: Request): Caller {
@@ -131,7 +174,10 @@ function appOf(db: Firestore, variant: Variant, authProjectId: string): express.
       corsOrigins: ['http://localhost:5000', 'http://127.0.0.1:5000'],
       bodyLimitBytes: 100 * 1024,
       trustProxyHops: 1,
-      rateLimit: { userPerMinute: UNLIMITED, ipPerMinute: UNLIMITED, webhookPerMinute: UNLIMITED },
+      rateLimit:
+        variant === 'limited'
+          ? PRODUCTION_LIMITS
+          : { userPerMinute: UNLIMITED, ipPerMinute: UNLIMITED, webhookPerMinute: UNLIMITED },
       notifications,
     },
     probes: probesOf(db),
@@ -159,8 +205,10 @@ async function main(): Promise<void> {
   process.send?.({ ports } satisfies ServerReady);
   // CPU time of this process between 'start' and 'stop' (µs), for per-request CPU figures.
   let since = process.cpuUsage();
-  process.on('message', (m: { cpu?: 'start' | 'stop' }) => {
-    if (m.cpu === 'start') {
+  process.on('message', (m: { cpu?: 'start' | 'stop'; limiterWrites?: true }) => {
+    if (m.limiterWrites === true) {
+      process.send?.(limiterWriteStats());
+    } else if (m.cpu === 'start') {
       since = process.cpuUsage();
       process.send?.({ started: true });
     } else if (m.cpu === 'stop') {

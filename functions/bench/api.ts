@@ -9,7 +9,13 @@ import { PROJECTS } from '../src/domain/projects/project.service';
 import { TASKS } from '../src/domain/tasks/task.constants';
 import { AUTH_PROJECT_ID, startAuthEmulator } from '../test/support/auth-emulator';
 import { freePort, waitForHttp } from '../test/support/ports';
-import type { ServerReady, TargetSpec, Variant } from './api-server';
+import {
+  PRODUCTION_LIMITS,
+  type LimiterWrites,
+  type ServerReady,
+  type TargetSpec,
+  type Variant,
+} from './api-server';
 
 /**
  * `npm run bench:api` — what the `api` function's middleware costs per request.
@@ -124,7 +130,8 @@ async function signUp(authHost: string): Promise<{ uid: string; idToken: string 
 }
 
 /** One project with the user as its member and 30 tasks, in the target's own Firestore project. */
-async function seed(projectId: string, uid: string): Promise<void> {
+async function seed(projectId: string, members: string[]): Promise<void> {
+  const uid = members[0] ?? '';
   const db = getFirestore(initializeApp({ projectId }, `seed-${projectId}`));
   const now = Timestamp.now();
   const batch = db.batch();
@@ -133,7 +140,7 @@ async function seed(projectId: string, uid: string): Promise<void> {
     description: '',
     workspaceId: 'bench-workspace',
     ownerId: uid,
-    members: [uid],
+    members,
     createdAt: now,
     updatedAt: now,
   });
@@ -202,6 +209,52 @@ function summary(route: Route, variant: Variant, r: autocannon.Result): Measured
   };
 }
 
+interface Abuse {
+  hammerRps: number;
+  hammerAllowed: number;
+  hammerLimited: number;
+  quietAllowed: number;
+  quietFailed: number;
+}
+
+/**
+ * One user sends GET /api/tasks as fast as 25 connections allow (capped at 400 req/s) while
+ * another user, from another address, sends 2 req/s; the production limits apply.
+ */
+async function hammer(
+  port: number,
+  token: string,
+  quietToken: string,
+  options: Options,
+): Promise<Abuse> {
+  const url = `http://127.0.0.1:${String(port)}/api/tasks?projectId=bench-project`;
+  const [loud, quiet] = await Promise.all([
+    autocannon({
+      url,
+      connections: 25,
+      overallRate: 400,
+      duration: options.duration,
+      headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.20' },
+    }),
+    autocannon({
+      url,
+      connections: 1,
+      overallRate: 2,
+      duration: options.duration,
+      headers: { authorization: `Bearer ${quietToken}`, 'x-forwarded-for': '203.0.113.21' },
+    }),
+  ]);
+  const status = (r: autocannon.Result, code: string): number =>
+    (r.statusCodeStats as Record<string, { count: number } | undefined>)[code]?.count ?? 0;
+  return {
+    hammerRps: Math.round(loud.requests.total / options.duration),
+    hammerAllowed: status(loud, '200'),
+    hammerLimited: status(loud, '429'),
+    quietAllowed: status(quiet, '200'),
+    quietFailed: quiet.requests.total - status(quiet, '200') + quiet.errors,
+  };
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -214,15 +267,16 @@ async function main(): Promise<void> {
   let server: ChildProcess | undefined;
   try {
     const user = await signUp(auth.host);
+    const quietUser = await signUp(auth.host);
     const variants: Variant[] = options.breakdown
-      ? ['bare', 'app', 'no-limiter', 'no-verify', 'silent-log']
-      : ['bare', 'app'];
+      ? ['bare', 'app', 'no-limiter', 'no-verify', 'silent-log', 'limited']
+      : ['bare', 'app', 'limited'];
     const run_id = randomUUID().slice(0, 8);
     const targets: TargetSpec[] = variants.map((variant) => ({
       variant,
       projectId: `demo-bench-api-${run_id}-${variant}`,
     }));
-    await Promise.all(targets.map((t) => seed(t.projectId, user.uid)));
+    await Promise.all(targets.map((t) => seed(t.projectId, [user.uid, quietUser.uid])));
 
     server = fork(path.join(__dirname, 'api-server.js'), [], {
       env: {
@@ -248,7 +302,7 @@ async function main(): Promise<void> {
 
     // Warm both (JIT, token key fetch, first Firestore connection) before measuring.
     log('Warming up…');
-    for (const v of variants) {
+    for (const v of variants.filter((x) => x !== 'limited')) {
       for (const route of ROUTES) {
         await run(port(v), route, user.idToken, { ...options, duration: 1 });
       }
@@ -293,6 +347,15 @@ async function main(): Promise<void> {
       }
     }
 
+    log('Rate limiter: one user hammering GET /api/tasks, another user beside them');
+    const abuse = await hammer(port('limited'), user.idToken, quietUser.idToken, options);
+    const writes = await new Promise<LimiterWrites>((resolve) => {
+      server?.once('message', (m) => {
+        resolve(m as LimiterWrites);
+      });
+      server?.send({ limiterWrites: true });
+    });
+
     const ratios = ROUTES.map((route) => {
       const bare = results.find((r) => r.route === route && r.variant === 'bare');
       const app = results.find((r) => r.route === route && r.variant === 'app');
@@ -304,7 +367,13 @@ async function main(): Promise<void> {
         rps: app.rps / Math.max(bare.rps, 1),
       };
     });
-    const failed = results.some((r) => r.errors > 0 || r.non2xx > 0);
+    const limiterHeld =
+      abuse.hammerRps >= 100 &&
+      abuse.hammerAllowed <= 2 * PRODUCTION_LIMITS.userPerMinute &&
+      abuse.quietFailed === 0 &&
+      abuse.quietAllowed > 0 &&
+      writes.maxPerDocumentPerSecond <= 1;
+    const failed = results.some((r) => r.errors > 0 || r.non2xx > 0) || !limiterHeld;
     const missed = ratios.some((r) => r.p50 > GOAL || r.p99 > GOAL);
     const report = {
       machine: { cpus: cpus().length, node: process.version },
@@ -312,6 +381,12 @@ async function main(): Promise<void> {
       results,
       ratios,
       breakdown,
+      limiter: {
+        ...abuse,
+        limit: PRODUCTION_LIMITS.userPerMinute,
+        firestoreWrites: writes,
+        held: limiterHeld,
+      },
       goal: GOAL,
       ok: !failed && !missed,
     };
@@ -336,7 +411,15 @@ async function main(): Promise<void> {
           `${r.route.padEnd(17)} p50 ${r.p50.toFixed(2)}×  p99 ${r.p99.toFixed(2)}×  throughput ${r.rps.toFixed(2)}×  ${r.p50 <= GOAL && r.p99 <= GOAL ? 'ok' : 'MISSED'}\n`,
         );
       }
-      if (failed) process.stdout.write('Some requests failed (errors or non-2xx answers).\n');
+      process.stdout.write(
+        `\nRate limiter (${String(PRODUCTION_LIMITS.userPerMinute)}/min per user): one user at ${String(abuse.hammerRps)} req/s for ${String(options.duration)} s → ${String(abuse.hammerAllowed)} allowed, ${String(abuse.hammerLimited)} answered 429; ` +
+          `another user beside them: ${String(abuse.quietAllowed)} allowed, ${String(abuse.quietFailed)} refused or failed; ` +
+          `Firestore: ${String(writes.writes)} writes to ${String(writes.documents)} documents, at most ${String(writes.maxPerDocumentPerSecond)} per document per second — ${limiterHeld ? 'ok' : 'FAILED'}\n`,
+      );
+      if (failed)
+        process.stdout.write(
+          'Some requests failed (errors, non-2xx answers or the limiter check).\n',
+        );
     }
     process.exitCode = report.ok ? 0 : 1;
   } finally {
