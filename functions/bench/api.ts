@@ -373,7 +373,9 @@ async function main(): Promise<void> {
       abuse.quietFailed === 0 &&
       abuse.quietAllowed > 0 &&
       writes.maxPerDocumentPerSecond <= 1;
-    const failed = results.some((r) => r.errors > 0 || r.non2xx > 0) || !limiterHeld;
+    // A run in which nothing completed measures nothing: that is a failure, not a ratio of 0.
+    const failed =
+      results.some((r) => r.errors > 0 || r.non2xx > 0 || r.requests === 0) || !limiterHeld;
     const missed = ratios.some((r) => r.p50 > GOAL || r.p99 > GOAL);
     const report = {
       machine: { cpus: cpus().length, node: process.version },
