@@ -74,20 +74,27 @@ export interface LimiterWrites {
   documents: number;
   writes: number;
   maxPerDocumentPerSecond: number;
+  /** The shortest time between two writes of one document (ms). */
+  minSpacingMs: number | null;
 }
 
 function limiterWriteStats(): LimiterWrites {
   let writes = 0;
   let max = 0;
+  let minSpacingMs: number | null = null;
   for (const times of limiterWrites.values()) {
     writes += times.length;
+    for (let i = 1; i < times.length; i++) {
+      const gap = (times[i] ?? 0) - (times[i - 1] ?? 0);
+      minSpacingMs = minSpacingMs === null ? gap : Math.min(minSpacingMs, gap);
+    }
     let from = 0;
     for (let to = 0; to < times.length; to++) {
       while ((times[to] ?? 0) - (times[from] ?? 0) >= 1000) from++;
       max = Math.max(max, to - from + 1);
     }
   }
-  return { documents: limiterWrites.size, writes, maxPerDocumentPerSecond: max };
+  return { documents: limiterWrites.size, writes, maxPerDocumentPerSecond: max, minSpacingMs };
 }
 
 /** The caller named by a token's payload, unverified: the bare handler's stand-in for auth. */

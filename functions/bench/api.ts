@@ -46,10 +46,18 @@ interface Options {
   connections: number;
   json: boolean;
   breakdown: boolean;
+  /** Only the rate-limiter check (no app-vs-bare runs, no ratio goal). */
+  limiterOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { duration: 6, connections: 20, json: false, breakdown: true };
+  const options: Options = {
+    duration: 6,
+    connections: 20,
+    json: false,
+    breakdown: true,
+    limiterOnly: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const num = (): number => {
@@ -61,9 +69,10 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--connections') options.connections = Math.round(num());
     else if (arg === '--json') options.json = true;
     else if (arg === '--no-breakdown') options.breakdown = false;
+    else if (arg === '--limiter-only') options.limiterOnly = true;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: npm run -s bench:api -- [--duration S] [--connections N] [--json] [--no-breakdown]\n',
+        'usage: npm run -s bench:api -- [--duration S] [--connections N] [--json] [--no-breakdown] [--limiter-only]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg ?? ''}`);
@@ -218,26 +227,28 @@ interface Abuse {
 }
 
 /**
- * One user sends GET /api/tasks as fast as 25 connections allow (capped at 400 req/s) while
+ * One user sends `GET /api/users/{uid}/preferences` (one document read) as fast as 25 connections allow (capped at 400 req/s) while
  * another user, from another address, sends 2 req/s; the production limits apply.
  */
 async function hammer(
   port: number,
-  token: string,
-  quietToken: string,
+  loudUser: { uid: string; idToken: string },
+  quietUser: { uid: string; idToken: string },
   options: Options,
 ): Promise<Abuse> {
-  const url = `http://127.0.0.1:${String(port)}/api/tasks?projectId=bench-project`;
+  const url = (uid: string) => `http://127.0.0.1:${String(port)}/api/users/${uid}/preferences`;
+  const token = loudUser.idToken;
+  const quietToken = quietUser.idToken;
   const [loud, quiet] = await Promise.all([
     autocannon({
-      url,
+      url: url(loudUser.uid),
       connections: 25,
       overallRate: 400,
       duration: options.duration,
       headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.20' },
     }),
     autocannon({
-      url,
+      url: url(quietUser.uid),
       connections: 1,
       overallRate: 2,
       duration: options.duration,
@@ -268,9 +279,11 @@ async function main(): Promise<void> {
   try {
     const user = await signUp(auth.host);
     const quietUser = await signUp(auth.host);
-    const variants: Variant[] = options.breakdown
-      ? ['bare', 'app', 'no-limiter', 'no-verify', 'silent-log', 'limited']
-      : ['bare', 'app', 'limited'];
+    const variants: Variant[] = options.limiterOnly
+      ? ['limited']
+      : options.breakdown
+        ? ['bare', 'app', 'no-limiter', 'no-verify', 'silent-log', 'limited']
+        : ['bare', 'app', 'limited'];
     const run_id = randomUUID().slice(0, 8);
     const targets: TargetSpec[] = variants.map((variant) => ({
       variant,
@@ -309,7 +322,7 @@ async function main(): Promise<void> {
     }
 
     const results: Measured[] = [];
-    for (const route of ROUTES) {
+    for (const route of options.limiterOnly ? [] : ROUTES) {
       // Back to back, bare first then app, then once more the other way round: the emulator's
       // state and the machine's other load weigh on both alike.
       const rounds: Variant[] = ['bare', 'app', 'app', 'bare'];
@@ -338,7 +351,7 @@ async function main(): Promise<void> {
       }
     }
     const breakdown: Measured[] = [];
-    if (options.breakdown) {
+    if (options.breakdown && !options.limiterOnly) {
       for (const v of ['app', 'no-limiter', 'no-verify', 'silent-log'] as const) {
         log(`GET /api/tasks → ${v}`);
         breakdown.push(
@@ -347,8 +360,8 @@ async function main(): Promise<void> {
       }
     }
 
-    log('Rate limiter: one user hammering GET /api/tasks, another user beside them');
-    const abuse = await hammer(port('limited'), user.idToken, quietUser.idToken, options);
+    log('Rate limiter: one user hammering the API, another user beside them');
+    const abuse = await hammer(port('limited'), user, quietUser, options);
     const writes = await new Promise<LimiterWrites>((resolve) => {
       server?.once('message', (m) => {
         resolve(m as LimiterWrites);
@@ -356,7 +369,7 @@ async function main(): Promise<void> {
       server?.send({ limiterWrites: true });
     });
 
-    const ratios = ROUTES.map((route) => {
+    const ratios = (options.limiterOnly ? [] : ROUTES).map((route) => {
       const bare = results.find((r) => r.route === route && r.variant === 'bare');
       const app = results.find((r) => r.route === route && r.variant === 'app');
       if (bare === undefined || app === undefined) throw new Error(`missing runs for ${route}`);
@@ -416,7 +429,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `\nRate limiter (${String(PRODUCTION_LIMITS.userPerMinute)}/min per user): one user at ${String(abuse.hammerRps)} req/s for ${String(options.duration)} s → ${String(abuse.hammerAllowed)} allowed, ${String(abuse.hammerLimited)} answered 429; ` +
           `another user beside them: ${String(abuse.quietAllowed)} allowed, ${String(abuse.quietFailed)} refused or failed; ` +
-          `Firestore: ${String(writes.writes)} writes to ${String(writes.documents)} documents, at most ${String(writes.maxPerDocumentPerSecond)} per document per second — ${limiterHeld ? 'ok' : 'FAILED'}\n`,
+          `Firestore: ${String(writes.writes)} writes to ${String(writes.documents)} documents, at most ${String(writes.maxPerDocumentPerSecond)} per document per second (closest two writes of one document: ${String(writes.minSpacingMs)} ms apart) — ${limiterHeld ? 'ok' : 'FAILED'}\n`,
       );
       if (failed)
         process.stdout.write(
