@@ -31,13 +31,16 @@ import {
  * firebase-tools' Auth emulator).
  *
  * Then, unless `--no-breakdown`, the app with one part switched off at a time (rate limiter,
- * token verification, logging) on `GET /api/tasks`, to price each part.
+ * token verification, logging) on `GET /api/tasks`, to price each part, with the server's CPU time
+ * per request over sequential requests (steadier than latency on a busy machine).
  *
  * The process exits 1 when the app's p50 or p99 is above 1.3× the bare handler's on any route.
  * Flags: --duration S (per run, default 6), --connections N (default 20), --json, --no-breakdown.
  */
 
 const GOAL = 1.3;
+/** Sequential requests per variant for the CPU-per-request figures. */
+const CPU_REQUESTS = 100;
 const ROUTES = ['GET /api/tasks', 'POST /api/tasks', 'GET /api/health'] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -351,7 +354,29 @@ async function main(): Promise<void> {
       }
     }
     const breakdown: Measured[] = [];
+    const cpu: { variant: Variant; cpuMsPerRequest: number }[] = [];
     if (options.breakdown && !options.limiterOnly) {
+      // Server CPU per request over sequential requests: steadier than latency on a busy machine.
+      const ask = <T>(message: object): Promise<T> =>
+        new Promise<T>((resolve) => {
+          server?.once('message', (m) => {
+            resolve(m as T);
+          });
+          server?.send(message);
+        });
+      const url = (v: Variant) =>
+        `http://127.0.0.1:${String(port(v))}/api/tasks?projectId=bench-project`;
+      for (const v of ['bare', 'app', 'no-limiter', 'no-verify', 'silent-log'] as const) {
+        await ask({ cpu: 'start' });
+        for (let i = 0; i < CPU_REQUESTS; i++) {
+          const res = await fetch(url(v), {
+            headers: { authorization: `Bearer ${user.idToken}`, 'x-forwarded-for': '203.0.113.10' },
+          });
+          await res.arrayBuffer();
+        }
+        const used = await ask<{ user: number; system: number }>({ cpu: 'stop' });
+        cpu.push({ variant: v, cpuMsPerRequest: (used.user + used.system) / 1000 / CPU_REQUESTS });
+      }
       for (const v of ['app', 'no-limiter', 'no-verify', 'silent-log'] as const) {
         log(`GET /api/tasks → ${v}`);
         breakdown.push(
@@ -396,6 +421,7 @@ async function main(): Promise<void> {
       results,
       ratios,
       breakdown,
+      cpu,
       limiter: {
         ...abuse,
         limit: PRODUCTION_LIMITS.userPerMinute,
@@ -418,6 +444,13 @@ async function main(): Promise<void> {
       for (const r of [...results, ...breakdown]) {
         process.stdout.write(
           `${r.route.padEnd(17)}${r.variant.padEnd(12)}${String(r.rps).padStart(8)} ${f(r.p50)} ${f(r.p90)} ${f(r.p99)}  ${String(r.errors + r.non2xx).padStart(6)}\n`,
+        );
+      }
+      if (cpu.length > 0) {
+        process.stdout.write(
+          `\nServer CPU per GET /api/tasks (${String(CPU_REQUESTS)} sequential requests): ${cpu
+            .map((c) => `${c.variant} ${c.cpuMsPerRequest.toFixed(1)} ms`)
+            .join(', ')}\n`,
         );
       }
       process.stdout.write(`\nApp ÷ bare handler (goal: p50 and p99 ≤ ${String(GOAL)}×)\n`);
