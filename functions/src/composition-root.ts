@@ -66,6 +66,7 @@ function buildRuntime(): Runtime {
       rateLimit: {
         userPerMinute: params.RATE_LIMIT_USER_PER_MINUTE.value(),
         ipPerMinute: params.RATE_LIMIT_IP_PER_MINUTE.value(),
+        webhookPerMinute: params.RATE_LIMIT_WEBHOOK_PER_MINUTE.value(),
       },
       notifications,
     },

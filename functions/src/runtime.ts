@@ -14,13 +14,18 @@ export interface RuntimeConfig {
   corsOrigins: string[];
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
-  /** Proxy hops in front of the function (Google front end, Hosting) trusted for the client IP. */
+  /**
+   * Proxy hops in front of the function trusted for the client IP: 1 = the Google front end.
+   * A request that came through the Hosting rewrite trusts one hop more (see `client-ip.ts`).
+   */
   trustProxyHops: number;
   rateLimit: {
     /** Requests per minute per signed-in user; 0 disables. */
     userPerMinute: number;
     /** Requests per minute per client IP; 0 disables. */
     ipPerMinute: number;
+    /** SendGrid webhook posts per minute per sending address, checked before anything else; 0 disables. */
+    webhookPerMinute: number;
   };
   notifications: NotificationSettings;
 }

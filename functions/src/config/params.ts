@@ -52,7 +52,8 @@ export const MAX_BODY_KB = defineInt('MAX_BODY_KB', {
 
 export const TRUST_PROXY_HOPS = defineInt('TRUST_PROXY_HOPS', {
   default: 1,
-  description: 'Proxy hops trusted for the client IP (1 = Google front end only)',
+  description:
+    'Proxy hops trusted for the client IP (1 = Google front end; Hosting-rewritten requests add one)',
 });
 
 export const RATE_LIMIT_USER_PER_MINUTE = defineInt('RATE_LIMIT_USER_PER_MINUTE', {
@@ -63,6 +64,12 @@ export const RATE_LIMIT_USER_PER_MINUTE = defineInt('RATE_LIMIT_USER_PER_MINUTE'
 export const RATE_LIMIT_IP_PER_MINUTE = defineInt('RATE_LIMIT_IP_PER_MINUTE', {
   default: 300,
   description: 'REST requests per minute per client IP (0 disables)',
+});
+
+export const RATE_LIMIT_WEBHOOK_PER_MINUTE = defineInt('RATE_LIMIT_WEBHOOK_PER_MINUTE', {
+  default: 600,
+  description:
+    'SendGrid event webhook posts per minute per sending address, before signature checks (0 disables)',
 });
 
 export const ENFORCE_APP_CHECK = defineBoolean('ENFORCE_APP_CHECK', {

@@ -6,6 +6,7 @@ import { AppError } from '../core/errors';
 import type { Operation } from '../core/operation';
 import type { Runtime } from '../runtime';
 import { errorHandler } from './error-handler';
+import { clientIp } from './client-ip';
 import { healthRouter } from './health.routes';
 import { requestLogger } from './locals';
 import { operationRouter } from './operation-router';
@@ -63,7 +64,8 @@ export function createApp(runtime: Runtime, operations: readonly Operation[]): e
 
   // The SendGrid Event Webhook verifies a signature over the exact body bytes and receives
   // batches of up to 768 KB, from a shared pool of SendGrid addresses: it reads its own raw body
-  // with its own limit, ahead of the JSON parser, the body limit and the per-IP rate limit.
+  // with its own limit, ahead of the JSON parser, the body limit and the per-IP rate limit; it has
+  // a per-address rate limit of its own.
   const webhooks = sendgridWebhookRouter(runtime);
   app.use('/api', webhooks);
   app.use(webhooks);
@@ -81,7 +83,7 @@ export function createApp(runtime: Runtime, operations: readonly Operation[]): e
   app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    const ip = req.ip ?? 'unknown';
+    const ip = clientIp(req, config.trustProxyHops);
     runtime.limiter
       .consume(`ip:${ip}`, { limit: config.rateLimit.ipPerMinute, windowSeconds: 60 })
       .then(() => {

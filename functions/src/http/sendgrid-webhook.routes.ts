@@ -4,6 +4,7 @@ import { AppError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { recordSendGridEvents } from '../domain/notifications/suppressions';
 import type { Runtime } from '../runtime';
+import { clientIp } from './client-ip';
 import { requestLogger } from './locals';
 
 export const SENDGRID_EVENTS_PATH = '/webhooks/sendgrid/events';
@@ -116,14 +117,27 @@ function rawBodyOf(req: Request): Buffer {
  * (SendGrid retries anything but 2xx for 24 hours). Firestore failures → 5xx, so SendGrid
  * retries, and the retry is idempotent.
  *
- * Mounted before the JSON parser and the per-IP rate limit (see `app.ts`): it needs the exact
- * bytes and a larger limit, and SendGrid posts from a shared pool of addresses, up to hundreds of
- * times a second at volume.
+ * Mounted before the JSON parser and the API's per-IP rate limit (see `app.ts`): it needs the
+ * exact bytes and a larger limit, and SendGrid posts from a shared pool of addresses, up to
+ * hundreds of times a second at volume. It has its own per-address limit
+ * (`RATE_LIMIT_WEBHOOK_PER_MINUTE`), checked first: before the body is read (outside Cloud
+ * Functions, whose framework has read it already) and before any signature work, so an
+ * unauthenticated flood costs a counter in memory per request.
  */
 export function sendgridWebhookRouter(runtime: Runtime): express.Router {
   const router = express.Router();
   router.post(
     SENDGRID_EVENTS_PATH,
+    (req: Request, _res: Response, next: NextFunction) => {
+      runtime.limiter
+        .consume(`webhook:${clientIp(req, runtime.config.trustProxyHops)}`, {
+          limit: runtime.config.rateLimit.webhookPerMinute,
+          windowSeconds: 60,
+        })
+        .then(() => {
+          next();
+        }, next);
+    },
     express.raw({ type: () => true, limit: SENDGRID_BODY_LIMIT_BYTES }),
     (req: Request, res: Response, next: NextFunction) => {
       const logger = requestLogger(res).child({ webhook: 'sendgrid' });

@@ -1,4 +1,5 @@
 import type { Auth } from 'firebase-admin/auth';
+import { systemClock, type Clock } from '../core/clock';
 import { AppError } from '../core/errors';
 import type { Caller } from '../core/operation';
 
@@ -14,13 +15,56 @@ function codeOf(e: unknown): string | undefined {
   return undefined;
 }
 
-/** Firebase Auth ID tokens verified by the Admin SDK, exactly as in production. */
-export function firebaseTokenVerifier(auth: Auth): TokenVerifier {
+export interface TokenVerifierOptions {
+  clock?: Clock;
+  /** Verified tokens remembered per instance at most (least recently used forgotten). */
+  maxEntries?: number;
+}
+
+/**
+ * Firebase Auth ID tokens verified by the Admin SDK, exactly as in production.
+ *
+ * A token verified without the revocation check is remembered by this instance until it expires
+ * (its `exp`), so a client sending the same token with every request pays the signature check
+ * (and the certificate parsing behind it) once per instance, not per request. Nothing is lost:
+ * without the revocation check the SDK's answer for a token depends only on the token and the
+ * clock. Checks with revocation (`checkRevoked`: admin operations, account deletion) always ask
+ * the SDK and Auth; refusals are never remembered.
+ */
+export function firebaseTokenVerifier(
+  auth: Auth,
+  options: TokenVerifierOptions = {},
+): TokenVerifier {
+  const clock = options.clock ?? systemClock;
+  const maxEntries = options.maxEntries ?? 5_000;
+  const verified = new Map<string, { caller: Caller; expiresAtMs: number }>();
   return {
     async verify(idToken, checkRevoked) {
+      if (!checkRevoked) {
+        const hit = verified.get(idToken);
+        if (hit !== undefined) {
+          verified.delete(idToken);
+          if (clock.now().getTime() < hit.expiresAtMs) {
+            verified.set(idToken, hit);
+            return hit.caller;
+          }
+        }
+      }
       try {
         const decoded = await auth.verifyIdToken(idToken, checkRevoked);
-        return { uid: decoded.uid, admin: decoded.admin === true, email: decoded.email };
+        const caller: Caller = {
+          uid: decoded.uid,
+          admin: decoded.admin === true,
+          email: decoded.email,
+        };
+        if (typeof decoded.exp === 'number') {
+          if (verified.size >= maxEntries) {
+            const oldest = verified.keys().next().value;
+            if (oldest !== undefined) verified.delete(oldest);
+          }
+          verified.set(idToken, { caller, expiresAtMs: decoded.exp * 1000 });
+        }
+        return caller;
       } catch (e) {
         const code = codeOf(e);
         if (code === 'auth/id-token-revoked' || code === 'auth/user-disabled') {

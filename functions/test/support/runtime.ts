@@ -41,7 +41,7 @@ export const TEST_CONFIG: RuntimeConfig = {
   corsOrigins: ['https://app.taskflow.test'],
   bodyLimitBytes: 16 * 1024,
   trustProxyHops: 0,
-  rateLimit: { userPerMinute: 0, ipPerMinute: 0 },
+  rateLimit: { userPerMinute: 0, ipPerMinute: 0, webhookPerMinute: 0 },
   notifications: {
     publicBaseUrl: 'https://app.taskflow.test',
     emailFrom: { email: 'notifications@taskflow.test', name: 'TaskFlow' },
@@ -59,7 +59,12 @@ export const TEST_CONFIG: RuntimeConfig = {
  */
 export function testRuntime(
   db: Firestore,
-  overrides: { config?: Partial<RuntimeConfig>; clock?: Clock } = {},
+  overrides: {
+    config?: Partial<Omit<RuntimeConfig, 'rateLimit'>> & {
+      rateLimit?: Partial<RuntimeConfig['rateLimit']>;
+    };
+    clock?: Clock;
+  } = {},
 ): Runtime & {
   logger: ReturnType<typeof recordingLogger>;
   clock: Clock;
@@ -73,6 +78,7 @@ export function testRuntime(
   const config = {
     ...TEST_CONFIG,
     ...overrides.config,
+    rateLimit: { ...TEST_CONFIG.rateLimit, ...overrides.config?.rateLimit },
     notifications: { ...TEST_CONFIG.notifications, ...overrides.config?.notifications },
   };
   const messaging = recordingMessaging();
