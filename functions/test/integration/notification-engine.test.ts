@@ -16,6 +16,7 @@ import { registerDevice, tokenKey } from '../../src/domain/users/devices.service
 import type { NotificationPreferences } from '../../src/domain/users/preferences.schema';
 import { onTaskWritten } from '../../src/functions/task.triggers';
 import { createTestFirestore } from '../support/firestore';
+import { countReads } from '../support/firestore-reads';
 import { testRuntime } from '../support/runtime';
 import { taskDoc } from '../support/tasks';
 
@@ -217,6 +218,54 @@ describe('task trigger → inbox, push, email', () => {
       'You were assigned "Ship v1"',
       'Second',
     ]);
+  });
+});
+
+describe('leading edge and cost', () => {
+  it('the first push and email about a task go out in the trigger run, not at the next tick', async () => {
+    await Promise.all([user('ann'), user('bob')]);
+    await device('bob', tok('bob-phone'));
+    const wrapped = fft.wrap(onTaskWritten);
+    // An existing task, last edited an hour ago, assigned to bob now.
+    const before = taskDoc({ updatedAt: Timestamp.fromMillis(clock.now().getTime() - 3_600_000) });
+    await wrapped(event('evt-lead', before, task({ assigneeId: 'bob', updatedBy: 'ann' })));
+    expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
+    expect(runtime.mail.sent.map((m) => m.to)).toEqual(['bob@taskflow.test']);
+    // A second change 20 s later waits for the end of the window and goes out then.
+    clock.advance(20_000);
+    const later = task({ assigneeId: 'bob', updatedBy: 'ann', status: 'in_progress' });
+    await wrapped(event('evt-follow', task({ assigneeId: 'bob' }), later));
+    expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
+    clock.advance(100_000); // 120 s after the first push
+    await releaseDueDeliveries(deps);
+    expect(pushesTo(tok('bob-phone')).map((m) => m.notification?.title)).toEqual([
+      'New task assigned',
+      'Task status changed',
+    ]);
+    expect(runtime.mail.sent).toHaveLength(2);
+  });
+
+  it('a recipient with d devices costs 1 + d document reads and one record for both channels', async () => {
+    useRuntime(0);
+    await user('bob');
+    await device('bob', tok('bob-phone'));
+    await device('bob', tok('bob-tablet'));
+    const reads = countReads(fs.db);
+    try {
+      const result = await deliverNotification(deps, intent({ category: 'broadcast' }));
+      expect(result).toMatchObject({ inbox: 'created', push: 'sent', email: 'sent' });
+      // profile + 2 devices; the suppression lookup (absent) is the one extra, before the email.
+      expect(reads.log.documents).toEqual({ users: 1, devices: 2, emailSuppressions: 1 });
+    } finally {
+      reads.restore();
+    }
+    expect((await fs.db.collection(DELIVERIES).get()).size).toBe(1);
+    // Three times delivered: nothing more is written or sent.
+    await deliverNotification(deps, intent({ category: 'broadcast' }));
+    await deliverNotification(deps, intent({ category: 'broadcast' }));
+    expect(runtime.messaging.sent).toHaveLength(2);
+    expect(runtime.mail.sent).toHaveLength(1);
+    expect(await inbox('bob')).toHaveLength(1);
   });
 });
 
