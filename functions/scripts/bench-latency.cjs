@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench:latency [-- --assignments 100 --gap-ms 250 --timeout 30]`, against a running local
+// `npm run bench:latency [-- --assignments 100 --gap-ms 500 --timeout 30]`, against a running local
 // stack (`npm start`): how long from a task assignment (a plain Admin SDK write to tasks/{id}, what
 // the Flutter app's write amounts to) to the push reaching the FCM transport and the email reaching
 // the mail transport — both captured in `devOutbox` with the instant the transport was called
@@ -27,7 +27,7 @@ const GOAL = { p50: 2000, p95: 5000 };
 function parseArgs(argv) {
   const args = {
     assignments: 100,
-    'gap-ms': 250,
+    'gap-ms': 500,
     timeout: 30,
     settle: 20,
     existing: false,
@@ -117,7 +117,9 @@ async function main() {
       throw new Error('tasks/demo-task-1 is missing: is the stack seeded?');
     const run = Date.now().toString(36);
     const ids = Array.from({ length: args.assignments }, (_, i) => `latency-${run}-${i}`);
-    const titles = new Map(ids.map((id, i) => [id, `Latency check ${run} #${i}`]));
+    const titles = new Map(
+      ids.map((id, i) => [id, `Latency check ${run} #${String(i).padStart(4, '0')}`]),
+    );
     const fields = (id, at) => ({
       ...template,
       title: titles.get(id),
@@ -192,9 +194,25 @@ async function main() {
     stop = true;
     await poll;
 
+    // The inbox item is written at the start of the same trigger run: write → inbox is the time
+    // the stack took to start the trigger, inbox → push what the engine added after it.
+    const inbox = new Map();
+    for (let i = 0; i < ids.length; i += 30) {
+      const snap = await db
+        .collection(`users/${assignee.uid}/notifications`)
+        .where('taskId', 'in', ids.slice(i, i + 30))
+        .get();
+      for (const d of snap.docs) {
+        const id = d.get('taskId');
+        inbox.set(id, d.get('createdAt').toMillis() - writes.get(id));
+      }
+    }
+    const afterInbox = [...push].flatMap(([id, ms]) => (inbox.has(id) ? [ms - inbox.get(id)] : []));
     const result = {
       assignments: ids.length,
       gapMs: args['gap-ms'],
+      inbox: stats([...inbox.values()]),
+      inboxToPush: stats(afterInbox),
       push: stats([...push.values()]),
       email: stats([...email.values()]),
       missing: { push: ids.length - push.size, email: ids.length - email.size },
@@ -209,6 +227,8 @@ async function main() {
     else {
       const fmt = (s) =>
         `n ${s.n}, min ${s.min} ms, p50 ${s.p50} ms, p95 ${s.p95} ms, max ${s.max} ms`;
+      log(`write → inbox item (trigger started): ${fmt(result.inbox)}`);
+      log(`inbox item → push (the engine):       ${fmt(result.inboxToPush)}`);
       log(`write → push at the FCM transport:  ${fmt(result.push)}`);
       log(`write → email at the mail transport: ${fmt(result.email)}`);
       log(
