@@ -31,7 +31,8 @@ import { benchSettings, countingLogger, countingMailer } from './support';
  * boundary (see counting-firestore.ts), pushes and sendEach calls, emails, peak memory.
  *
  * Flags: --users N, --concurrency 16,64, --json (machine-readable output only),
- * --emulator-as-is, --help. The process exits 1 when a count differs from the per-recipient model.
+ * --emulator-as-is, --help. The process exits 1 when a count is above the per-recipient floor
+ * (reads 1 + d, writes 3) or a push/email count is wrong.
  */
 
 interface Options {
@@ -316,35 +317,40 @@ async function main(): Promise<void> {
   runs.push(await run(`replay c${replayConcurrency}`, firstKey, replayConcurrency));
   log(done(runs[runs.length - 1]));
 
-  // The engine's model for a recipient with d devices and default preferences (see README):
-  // reads 1 profile + d devices (query) + d token-index docs, 1 missing suppression lookup;
-  // writes 1 inbox create + 2 delivery creates + 2 delivery updates; replay: 1 read, 3 rejected.
+  // The floor for a recipient with d devices and default preferences (see README): reads the
+  // profile and the d devices (the token index only for a device the app wrote itself: none here),
+  // one missing lookup (the suppression list, before the email); writes the inbox item and the one
+  // delivery record, created and finished. Replay: the profile read, 2 rejected creates. A count
+  // above the floor fails the run (exit 1); pushes and emails must match exactly.
   const n = seed.userIds.length;
   const model = {
     fresh: {
-      documentsRead: (n + 2 * seed.devices) / n,
+      documentsRead: (n + seed.devices) / n,
       missingLookups: 1,
-      writes: 5,
+      writes: 3,
       pushes: seed.devices,
     },
-    replay: { documentsRead: 1, missingLookups: 0, writes: 0, rejectedWrites: 3, pushes: 0 },
+    replay: { documentsRead: 1, missingLookups: 0, writes: 0, rejectedWrites: 2, pushes: 0 },
   };
   const problems: string[] = [];
   for (const r of runs) {
     const m = r.label.startsWith('replay')
       ? { ...model.replay }
       : { ...model.fresh, rejectedWrites: 0 };
-    const check = (what: string, got: number, want: number): void => {
+    const atMost = (what: string, got: number, floor: number): void => {
+      if (got > floor + 1e-9) problems.push(`${r.label}: ${what} ${got}, above the floor ${floor}`);
+    };
+    const exactly = (what: string, got: number, want: number): void => {
       if (Math.abs(got - want) > 1e-9)
         problems.push(`${r.label}: ${what} ${got}, expected ${want}`);
     };
-    check('documents read / recipient', r.perRecipient.documentsRead, round(m.documentsRead));
-    check('missing lookups / recipient', r.perRecipient.missingLookups, m.missingLookups);
-    check('writes / recipient', r.perRecipient.writes, m.writes);
-    check('rejected writes / recipient', r.perRecipient.rejectedWrites, m.rejectedWrites);
-    check('pushes', r.pushes.accepted, m.pushes);
-    check('emails', r.emails.sent, r.label.startsWith('replay') ? 0 : n);
-    check('failed pushes', r.pushes.failed, 0);
+    atMost('documents read / recipient', r.perRecipient.documentsRead, round(m.documentsRead));
+    atMost('missing lookups / recipient', r.perRecipient.missingLookups, m.missingLookups);
+    atMost('writes / recipient', r.perRecipient.writes, m.writes);
+    atMost('rejected writes / recipient', r.perRecipient.rejectedWrites, m.rejectedWrites);
+    exactly('pushes', r.pushes.accepted, m.pushes);
+    exactly('emails', r.emails.sent, r.label.startsWith('replay') ? 0 : n);
+    exactly('failed pushes', r.pushes.failed, 0);
     if ((r.logs.levels.ERROR ?? 0) + (r.logs.levels.WARN ?? 0) > 0)
       problems.push(`${r.label}: ${JSON.stringify(r.logs.problems)}`);
   }
@@ -385,8 +391,8 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       problems.length === 0
-        ? 'Counts match the per-recipient model (see above).\n'
-        : `Counts differ from the model:\n  ${problems.join('\n  ')}\n`,
+        ? 'Counts are at or below the per-recipient floor (see above).\n'
+        : `Counts above the floor or wrong:\n  ${problems.join('\n  ')}\n`,
     );
   }
   if (problems.length > 0) process.exitCode = 1;

@@ -111,6 +111,8 @@ export async function seedUsers(
           token: t,
           platform: pick(PLATFORMS, random),
           lastSeenAt: at,
+          // As registerDevice writes it: the token index names this device.
+          indexedAt: at,
           createdAt: at,
         },
       ]);

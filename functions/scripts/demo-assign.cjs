@@ -5,9 +5,9 @@
 // write to tasks/{id} (what the Flutter app's Firestore write amounts to), and watches what the
 // onTaskWritten trigger produces: the assignee's inbox item, the delivery records, the push captured
 // for each device and the email captured in devOutbox; the assigner must get nothing. Prints each
-// with the time since the write. Push and email about a task wait out the coalescing window
-// (NOTIFY_COALESCE_SECONDS, default 120 s) and are sent by the releaseDeliveries tick, so they
-// arrive up to a minute after it; `NOTIFY_COALESCE_SECONDS=0 npm start` sends them at once.
+// with the time since the write. The first push and email about a task go out at once, in the
+// trigger's own run; further changes within the coalescing window (NOTIFY_COALESCE_SECONDS,
+// default 120 s) wait for its end and are sent as one follow-up by the releaseDeliveries tick.
 // Exit code 0 when everything expected arrived before --timeout (seconds, default 300).
 // Env: FIRESTORE_EMULATOR_HOST, FIREBASE_AUTH_EMULATOR_HOST, TASKFLOW_API, GCLOUD_PROJECT.
 'use strict';
@@ -160,7 +160,7 @@ async function main() {
           d.get('message.data.taskId') === args.task,
       );
       const emailRecordIds = new Set(
-        records.filter((r) => r.get('channel') === 'email').map((r) => r.id),
+        records.filter((r) => (r.get('channels') ?? []).includes('email')).map((r) => r.id),
       );
       const capturedEmail = emails.docs.filter(
         (d) => fresh(d.get('capturedAt')) && emailRecordIds.has(d.get('customArgs.deliveryId')),
@@ -185,7 +185,7 @@ async function main() {
         const due = new Date(millis(r.get('dueAt'))).toISOString().slice(11, 19);
         note(
           `record:${r.id}:${status}`,
-          `delivery ${r.get('channel').padEnd(5)} deliveries/${r.id}: ${status}` +
+          `delivery ${(r.get('channels') ?? []).join('+').padEnd(10)} deliveries/${r.id}: ${status}` +
             (status === 'pending'
               ? ` until ${due} UTC (${held ?? 'due'}; sent by the releaseDeliveries tick)`
               : '') +

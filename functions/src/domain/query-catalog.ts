@@ -10,6 +10,7 @@ import {
 import { OPEN_DUE_TASKS_QUERY, USER_DAYS_QUERY } from './analytics/summary.service';
 import {
   BURST_QUERY,
+  RECENT_GROUP_QUERY,
   DUE_DELIVERIES_QUERY,
   STUCK_DELIVERIES_QUERY,
 } from './notifications/delivery.service';
@@ -56,6 +57,7 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   DUE_DELIVERIES_QUERY,
   STUCK_DELIVERIES_QUERY,
   BURST_QUERY,
+  RECENT_GROUP_QUERY,
   // The reminder and overdue sweeps (reminders/sweeps.ts): a range and sort on one server-owned
   // instant, served by its automatic single-field index (no composite index, no exemption).
   DUE_REMINDERS_QUERY,

@@ -497,9 +497,9 @@ describe('content', () => {
     expect((await fs.db.collection('users/ann/notifications').get()).size).toBe(0);
     expect(runtime.messaging.sent).toEqual([]);
     const records = await fs.db.collection(DELIVERIES).get();
-    expect(records.docs.map((d) => [d.get('channel'), d.get('category')]).sort()).toEqual([
-      ['email', 'daily_summary'],
-      ['email', 'weekly_summary'],
+    expect(records.docs.map((d) => [d.get('channels'), d.get('category')]).sort()).toEqual([
+      [['email'], 'daily_summary'],
+      [['email'], 'weekly_summary'],
     ]);
 
     // The weekly one (Monday): last week, Mon 2 – Sun 8 March, against the week before.

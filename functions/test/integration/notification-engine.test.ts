@@ -8,6 +8,7 @@ import {
   deliverNotification,
   notifierDeps,
   releaseDueDeliveries,
+  type ChannelState,
   type DeliveryDoc,
   type NotifierDeps,
 } from '../../src/domain/notifications/delivery.service';
@@ -15,6 +16,7 @@ import { registerDevice, tokenKey } from '../../src/domain/users/devices.service
 import type { NotificationPreferences } from '../../src/domain/users/preferences.schema';
 import { onTaskWritten } from '../../src/functions/task.triggers';
 import { createTestFirestore } from '../support/firestore';
+import { countReads } from '../support/firestore-reads';
 import { testRuntime } from '../support/runtime';
 import { taskDoc } from '../support/tasks';
 
@@ -90,6 +92,14 @@ async function deliveries(filter: Partial<DeliveryDoc> = {}) {
     .filter((d) => Object.entries(filter).every(([k, v]) => d[k as keyof DeliveryDoc] === v));
 }
 
+/** The state of one channel in every record that carries it (one record per notification). */
+async function states(channel: 'push' | 'email') {
+  return (await deliveries()).flatMap((d) => {
+    const state: ChannelState | null = d[channel];
+    return state === null ? [] : [{ id: d.id, ...state }];
+  });
+}
+
 const pushesTo = (token: string) =>
   runtime.messaging.sent.filter((m) => 'token' in m && m.token === token);
 
@@ -117,20 +127,21 @@ describe('task trigger → inbox, push, email', () => {
     const e = event('evt-assign', task({}), task({ assigneeId: 'bob', updatedBy: 'ann' }));
 
     await wrapped(e);
+    // The leading edge: push to both devices and the email went out in the trigger's own run.
+    expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
+    expect(pushesTo(tok('bob-tablet'))).toHaveLength(1);
+    expect(runtime.mail.sent.map((m) => m.to)).toEqual(['bob@taskflow.test']);
     await wrapped(e);
     await wrapped(e);
     expect(await inbox('bob')).toHaveLength(1);
     expect(await inbox('ann')).toHaveLength(0);
-    // Held for the coalescing window: nothing sent yet.
-    expect(runtime.messaging.sent).toHaveLength(0);
-    expect(await deliveries({ status: 'pending' })).toHaveLength(2);
 
     clock.advance(2 * MINUTE);
     const [r1, r2] = await Promise.all([releaseDueDeliveries(deps), releaseDueDeliveries(deps)]);
     await wrapped(e); // a late redelivery after the send
     await releaseDueDeliveries(deps);
 
-    expect(r1.sent + r2.sent).toBe(2); // one push group + one email group between them
+    expect(r1.sent + r2.sent).toBe(0); // nothing was held
     expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
     expect(pushesTo(tok('bob-tablet'))).toHaveLength(1);
     expect(pushesTo(tok('ann-phone'))).toHaveLength(0);
@@ -146,17 +157,16 @@ describe('task trigger → inbox, push, email', () => {
       /^<https:\/\/app\.taskflow\.test\/api\/unsubscribe\?token=.+>$/,
     );
     expect(mail?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    // One record for the notification, both channels in it.
     const records = await deliveries();
-    expect(records.map((r) => [r.channel, r.status, r.attempts]).sort()).toEqual([
-      ['email', 'sent', 1],
-      ['push', 'sent', 1],
-    ]);
-    expect(records.find((r) => r.channel === 'push')?.push).toEqual({
-      tokens: 2,
-      sent: 2,
-      failed: 0,
-      pruned: 0,
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      status: 'sent',
+      channels: ['push', 'email'],
+      push: expect.objectContaining({ status: 'sent', attempts: 1 }),
+      email: expect.objectContaining({ status: 'sent', attempts: 1 }),
     });
+    expect(records[0]?.push?.devices).toEqual({ tokens: 2, sent: 2, failed: 0, pruned: 0 });
   });
 
   it('ten edits within the window give one push and one email that sum them up', async () => {
@@ -173,20 +183,26 @@ describe('task trigger → inbox, push, email', () => {
       before = after;
     }
     expect(await inbox('bob')).toHaveLength(10);
+    // The first change went out at once; the nine after it wait for the window's end.
+    expect(pushesTo(tok('bob-phone')).map((m) => m.notification?.title)).toEqual([
+      'Task status changed',
+    ]);
+    expect(runtime.mail.sent).toHaveLength(1);
     clock.set('2026-11-23T10:03:00Z');
     await releaseDueDeliveries(deps);
     await releaseDueDeliveries(deps);
 
     const pushes = pushesTo(tok('bob-phone'));
-    expect(pushes).toHaveLength(1);
-    expect(pushes[0]?.notification?.title).toBe('10 updates to "Ship v1"');
-    expect(pushes[0]?.data?.coalesced).toBe('10');
-    expect(runtime.mail.sent).toHaveLength(1);
-    expect(runtime.mail.sent[0]?.subject).toContain('10');
-    const records = await deliveries({ channel: 'push' });
+    expect(pushes).toHaveLength(2);
+    expect(pushes[1]?.notification?.title).toBe('9 updates to "Ship v1"');
+    expect(pushes[1]?.data?.coalesced).toBe('9');
+    expect(runtime.mail.sent).toHaveLength(2);
+    expect(runtime.mail.sent[1]?.subject).toContain('9');
+    const records = await states('push');
+    expect(records).toHaveLength(10);
     expect(records.every((r) => r.status === 'sent')).toBe(true);
-    expect(records.filter((r) => r.coalescedInto === null)).toHaveLength(1);
-    expect(records.find((r) => r.coalescedInto === null)?.coalescedCount).toBe(10);
+    const carriers = records.filter((r) => r.coalescedInto === null);
+    expect(carriers.map((r) => r.coalescedCount).sort()).toEqual([1, 9]);
   });
 
   it('an edit after the burst was sent starts a new notification', async () => {
@@ -205,6 +221,54 @@ describe('task trigger → inbox, push, email', () => {
   });
 });
 
+describe('leading edge and cost', () => {
+  it('the first push and email about a task go out in the trigger run, not at the next tick', async () => {
+    await Promise.all([user('ann'), user('bob')]);
+    await device('bob', tok('bob-phone'));
+    const wrapped = fft.wrap(onTaskWritten);
+    // An existing task, last edited an hour ago, assigned to bob now.
+    const before = taskDoc({ updatedAt: Timestamp.fromMillis(clock.now().getTime() - 3_600_000) });
+    await wrapped(event('evt-lead', before, task({ assigneeId: 'bob', updatedBy: 'ann' })));
+    expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
+    expect(runtime.mail.sent.map((m) => m.to)).toEqual(['bob@taskflow.test']);
+    // A second change 20 s later waits for the end of the window and goes out then.
+    clock.advance(20_000);
+    const later = task({ assigneeId: 'bob', updatedBy: 'ann', status: 'in_progress' });
+    await wrapped(event('evt-follow', task({ assigneeId: 'bob' }), later));
+    expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
+    clock.advance(100_000); // 120 s after the first push
+    await releaseDueDeliveries(deps);
+    expect(pushesTo(tok('bob-phone')).map((m) => m.notification?.title)).toEqual([
+      'New task assigned',
+      'Task status changed',
+    ]);
+    expect(runtime.mail.sent).toHaveLength(2);
+  });
+
+  it('a recipient with d devices costs 1 + d document reads and one record for both channels', async () => {
+    useRuntime(0);
+    await user('bob');
+    await device('bob', tok('bob-phone'));
+    await device('bob', tok('bob-tablet'));
+    const reads = countReads(fs.db);
+    try {
+      const result = await deliverNotification(deps, intent({ category: 'broadcast' }));
+      expect(result).toMatchObject({ inbox: 'created', push: 'sent', email: 'sent' });
+      // profile + 2 devices; the suppression lookup (absent) is the one extra, before the email.
+      expect(reads.log.documents).toEqual({ users: 1, devices: 2, emailSuppressions: 1 });
+    } finally {
+      reads.restore();
+    }
+    expect((await fs.db.collection(DELIVERIES).get()).size).toBe(1);
+    // Three times delivered: nothing more is written or sent.
+    await deliverNotification(deps, intent({ category: 'broadcast' }));
+    await deliverNotification(deps, intent({ category: 'broadcast' }));
+    expect(runtime.messaging.sent).toHaveLength(2);
+    expect(runtime.mail.sent).toHaveLength(1);
+    expect(await inbox('bob')).toHaveLength(1);
+  });
+});
+
 describe('preferences decide', () => {
   it('push off: inbox and email only, no push record', async () => {
     await user('bob', { prefs: { pushNotifications: false } });
@@ -213,9 +277,9 @@ describe('preferences decide', () => {
     expect(result).toMatchObject({
       inbox: 'created',
       push: 'skipped:push_disabled',
-      email: 'held',
+      email: 'sent',
     });
-    expect(await deliveries({ channel: 'push' })).toHaveLength(0);
+    expect(await states('push')).toHaveLength(0);
   });
 
   it('a category switched off: inbox only', async () => {
@@ -231,14 +295,18 @@ describe('preferences decide', () => {
   it('preferences changed while a push was held are read again at send time', async () => {
     await user('bob');
     await device('bob', tok('bob-phone'));
-    await deliverNotification(deps, intent());
+    await deliverNotification(deps, intent({ key: 'lead' }));
+    clock.advance(10_000);
+    // A second change within the window is held for the follow-up.
+    expect((await deliverNotification(deps, intent({ key: 'follower' }))).push).toBe('held');
     await fs.db
       .doc('users/bob')
       .set({ notificationPreferences: { pushNotifications: false } }, { merge: true });
     clock.advance(2 * MINUTE);
     await releaseDueDeliveries(deps);
-    expect(runtime.messaging.sent).toHaveLength(0);
-    expect((await deliveries({ channel: 'push' }))[0]).toMatchObject({
+    expect(runtime.messaging.sent).toHaveLength(1); // the leading push only
+    const follower = (await deliveries({ intentKey: 'follower' }))[0];
+    expect(follower?.push).toMatchObject({
       status: 'skipped',
       skipReason: 'push_disabled',
     });
@@ -277,7 +345,7 @@ describe('quiet hours', () => {
     clock.set('2026-11-23T17:30:00Z'); // 23:00 IST
     const result = await deliverNotification(deps, intent());
     expect(result).toMatchObject({ push: 'held', email: 'sent' });
-    expect((await deliveries({ channel: 'push' }))[0]).toMatchObject({
+    expect((await states('push'))[0]).toMatchObject({
       status: 'pending',
       heldReason: 'quiet_hours',
       dueAt: Timestamp.fromDate(new Date('2026-11-24T01:30:00Z')),
@@ -294,8 +362,10 @@ describe('quiet hours', () => {
   it('quiet hours set while a push was held hold it again at send time', async () => {
     await user('bob', { timezone: 'Europe/Berlin' });
     await device('bob', tok('bob-phone'));
+    clock.set('2026-11-23T20:59:50Z'); // 21:59:50 Berlin
+    await deliverNotification(deps, intent({ key: 'lead' }));
     clock.set('2026-11-23T21:00:00Z'); // 22:00 Berlin
-    await deliverNotification(deps, intent());
+    await deliverNotification(deps, intent({ key: 'follower' }));
     await fs.db
       .doc('users/bob')
       .set(
@@ -304,10 +374,11 @@ describe('quiet hours', () => {
       );
     clock.advance(2 * MINUTE);
     await releaseDueDeliveries(deps);
-    expect(runtime.messaging.sent).toHaveLength(0);
-    const [held] = await deliveries({ channel: 'push' });
-    expect(held).toMatchObject({ status: 'pending', heldReason: 'quiet_hours', version: 1 });
-    expect(held?.dueAt.toDate().toISOString()).toBe('2026-11-24T06:00:00.000Z');
+    expect(runtime.messaging.sent).toHaveLength(1); // the leading push only
+    const [held] = await deliveries({ intentKey: 'follower' });
+    expect(held).toMatchObject({ status: 'pending', version: 1 });
+    expect(held?.push).toMatchObject({ status: 'pending', heldReason: 'quiet_hours' });
+    expect(held?.push?.dueAt.toDate().toISOString()).toBe('2026-11-24T06:00:00.000Z');
   });
 });
 
@@ -323,7 +394,7 @@ describe('FCM outcomes', () => {
     const devices = await fs.db.collection('users/bob/devices').get();
     expect(devices.docs.map((d) => d.get('token') as string)).toEqual([tok('alive')]);
     expect((await fs.db.doc(`deviceTokens/${tokenKey(tok('dead'))}`).get()).exists).toBe(false);
-    expect((await deliveries({ channel: 'push' }))[0]?.push).toEqual({
+    expect((await states('push'))[0]?.devices).toEqual({
       tokens: 2,
       sent: 1,
       failed: 1,
@@ -337,7 +408,7 @@ describe('FCM outcomes', () => {
     await device('bob', tok('bob-phone'));
     runtime.messaging.failNextCalls(2, 'messaging/server-unavailable');
     expect((await deliverNotification(deps, intent())).push).toBe('retrying');
-    let [rec] = await deliveries({ channel: 'push' });
+    let [rec] = await states('push');
     expect(rec).toMatchObject({
       status: 'pending',
       attempts: 1,
@@ -349,14 +420,14 @@ describe('FCM outcomes', () => {
     expect(firstRetry).toBeLessThanOrEqual(36_000);
 
     await releaseDueDeliveries(deps); // not due yet
-    expect((await deliveries({ channel: 'push' }))[0]?.attempts).toBe(1);
+    expect((await states('push'))[0]?.attempts).toBe(1);
     clock.set(new Date(rec!.dueAt.toMillis()));
     await releaseDueDeliveries(deps); // second failure
-    [rec] = await deliveries({ channel: 'push' });
+    [rec] = await states('push');
     expect(rec).toMatchObject({ status: 'pending', attempts: 2 });
     clock.set(new Date(rec!.dueAt.toMillis()));
     await releaseDueDeliveries(deps);
-    [rec] = await deliveries({ channel: 'push' });
+    [rec] = await states('push');
     expect(rec).toMatchObject({ status: 'sent', attempts: 3, lastError: null });
     expect(pushesTo(tok('bob-phone'))).toHaveLength(1);
     expect(runtime.messaging.counts.sendEachCalls).toBe(3); // two failed calls + the success
@@ -368,10 +439,10 @@ describe('FCM outcomes', () => {
     await device('bob', tok('bob-phone'));
     runtime.messaging.failNextCalls(5, 'messaging/internal-error');
     await deliverNotification(deps, intent());
-    const [rec] = await deliveries({ channel: 'push' });
+    const [rec] = await states('push');
     clock.set(new Date(rec!.dueAt.toMillis()));
     await releaseDueDeliveries(deps);
-    expect((await deliveries({ channel: 'push' }))[0]).toMatchObject({
+    expect((await states('push'))[0]).toMatchObject({
       status: 'failed',
       attempts: 2,
       lastError: expect.objectContaining({ code: 'messaging/internal-error' }),
@@ -402,20 +473,35 @@ describe('crash safety', () => {
     await device('bob', tok('bob-phone'));
     // Simulate an instance that created the record (claiming it) and died before sending.
     const { deliveryIdFor } = await import('../../src/domain/notifications/delivery.service');
-    const id = deliveryIdFor('crashed', 'push');
+    const id = deliveryIdFor('crashed');
     const now = Timestamp.fromDate(clock.now());
-    await fs.db.doc(`${DELIVERIES}/${id}`).set({
-      channel: 'push',
-      recipientId: 'bob',
-      category: 'task_assigned',
-      groupKey: 'task:t1',
-      intentKey: 'crashed',
+    const lease = Timestamp.fromMillis(clock.now().getTime() + 5 * MINUTE);
+    const sending: ChannelState = {
       status: 'sending',
       dueAt: now,
       heldReason: null,
       attempts: 0,
+      leaseUntil: lease,
+      sentAt: null,
+      lastError: null,
+      providerMessageId: null,
+      coalescedInto: null,
+      coalescedCount: 1,
+      skipReason: null,
+      devices: null,
+    };
+    const record: DeliveryDoc = {
+      recipientId: 'bob',
+      category: 'task_assigned',
+      groupKey: 'task:t1',
+      intentKey: 'crashed',
+      channels: ['push'],
+      push: sending,
+      email: null,
+      status: 'sending',
+      dueAt: now,
+      leaseUntil: lease,
       version: 0,
-      leaseUntil: Timestamp.fromMillis(clock.now().getTime() + 5 * MINUTE),
       content: {
         title: 'T',
         body: 'B',
@@ -427,7 +513,10 @@ describe('crash safety', () => {
       },
       createdAt: now,
       updatedAt: now,
-    });
+      finishedAt: null,
+      expireAt: null,
+    };
+    await fs.db.doc(`${DELIVERIES}/${id}`).set(record);
     await releaseDueDeliveries(deps); // lease still running: nothing happens
     expect(runtime.messaging.sent).toHaveLength(0);
     clock.advance(5 * MINUTE);
@@ -435,8 +524,11 @@ describe('crash safety', () => {
     expect(report.recovered).toBe(1);
     expect((await fs.db.doc(`${DELIVERIES}/${id}`).get()).data()).toMatchObject({
       status: 'pending',
-      attempts: 1,
-      lastError: expect.objectContaining({ code: 'lease_expired' }),
+      push: expect.objectContaining({
+        status: 'pending',
+        attempts: 1,
+        lastError: expect.objectContaining({ code: 'lease_expired' }),
+      }),
     });
     clock.advance(MINUTE); // the retry backoff
     await releaseDueDeliveries(deps);

@@ -61,6 +61,13 @@ const rules = useRulesEnv(() => ({
     lastSeenAt: PAST,
     createdAt: PAST,
   },
+  'users/alice/devices/registered': {
+    token: 'fcm-alice-registered-01',
+    platform: 'android',
+    lastSeenAt: PAST,
+    createdAt: PAST,
+    indexedAt: PAST,
+  },
   'users/bob/devices/tablet': {
     token: 'fcm-bob-tablet-00001',
     platform: 'android',
@@ -500,6 +507,30 @@ describe('users/{uid}/devices/{deviceId}: write', () => {
       alice()
         .doc('users/alice/devices/phone')
         .update({ token: 'fcm-alice-phone-0002', lastSeenAt: serverTimestamp() }),
+    );
+  });
+
+  it('denies a client setting indexedAt (the server mark that the token index names the device)', async () => {
+    await assertFails(createDevice({ ...newDevice(), indexedAt: serverTimestamp() }));
+    await assertFails(
+      alice()
+        .doc('users/alice/devices/phone')
+        .update({ indexedAt: serverTimestamp(), lastSeenAt: serverTimestamp() }),
+    );
+  });
+
+  it('keeps indexedAt only with the same token: a new token must drop it', async () => {
+    const device = alice().doc('users/alice/devices/registered');
+    await assertSucceeds(device.update({ lastSeenAt: serverTimestamp() }));
+    await assertFails(
+      device.update({ token: 'fcm-alice-registered-02', lastSeenAt: serverTimestamp() }),
+    );
+    await assertSucceeds(
+      device.update({
+        token: 'fcm-alice-registered-02',
+        indexedAt: deleteField(),
+        lastSeenAt: serverTimestamp(),
+      }),
     );
   });
 

@@ -176,4 +176,11 @@ export interface NotificationIntent {
   channels?: Partial<Record<'inbox' | 'push' | 'email', boolean>> | undefined;
   /** Email content; without it the email is a plain `message` of title and body. */
   email?: EmailTemplateData | undefined;
+  /**
+   * When the thing the notification is about last changed before this change (a task's previous
+   * write), `null` when it is new; leave it out when unknown. A coalesced category sends at once
+   * without looking for a recent message when nothing changed for two windows (nothing can have
+   * been sent in the last one).
+   */
+  previousChangeAt?: Date | null | undefined;
 }

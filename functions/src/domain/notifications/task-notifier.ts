@@ -44,7 +44,14 @@ export function taskIntent(
   n: TaskNotification,
   taskId: string,
   task: TaskState,
-  write: { updatedAtMs: number | null; eventId: string; at: Date; publicBaseUrl: string },
+  write: {
+    updatedAtMs: number | null;
+    eventId: string;
+    at: Date;
+    publicBaseUrl: string;
+    /** The task's previous write (`null`: a new task; left out: unknown). */
+    previousChangeAt?: Date | null;
+  },
 ): NotificationIntent {
   const { title, body } = describeTaskNotification(n, task);
   return {
@@ -56,6 +63,7 @@ export function taskIntent(
     taskId,
     projectId: task.projectId,
     groupKey: `task:${taskId}`,
+    previousChangeAt: write.previousChangeAt,
     email: {
       kind: 'task_event',
       changes: [{ category: n.kind, text: body, at: write.at }],
@@ -83,6 +91,12 @@ export async function notifyTaskWrite(
     eventId: event.eventId,
     at: deps.clock.now(),
     publicBaseUrl: deps.settings.publicBaseUrl,
+    previousChangeAt:
+      event.before === null
+        ? null
+        : event.before.updatedAtMs === null || event.before.updatedAtMs === undefined
+          ? undefined
+          : new Date(event.before.updatedAtMs),
   };
   const results = await Promise.all(
     decisions.map((n) => deliverNotification(deps, taskIntent(n, event.taskId, after, write))),

@@ -57,6 +57,8 @@ export async function registerDevice(
       token: input.token,
       platform: input.platform,
       lastSeenAt: now,
+      // The token's owner was settled in this transaction: the engine need not check the index.
+      indexedAt: now,
       createdAt: deviceSnap.exists ? ((deviceSnap.get('createdAt') as unknown) ?? now) : now,
     });
     tx.set(indexRef, { uid: userId, deviceId, updatedAt: now });
