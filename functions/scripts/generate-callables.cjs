@@ -101,23 +101,9 @@ function operationModules(dir, ext) {
 
 module.exports = { OUTPUT, collectCallables, renderCallables, generate, operationModules };
 
-/**
- * Lets `require` load the TypeScript sources (transpiled one file at a time, types not checked):
- * the registry is read from src/, so that generating needs no build (which needs this file).
- */
-function requireTypeScript() {
-  const ts = require('typescript');
-  require.extensions['.ts'] = (module, filename) => {
-    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-      fileName: filename,
-    });
-    module._compile(outputText, filename);
-  };
-}
-
 if (require.main === module) {
-  requireTypeScript();
+  // The registry is read from src/, so generating needs no build (which needs this file).
+  require('./require-typescript.cjs').registerTypeScript();
   const dir = path.join(FUNCTIONS_DIR, 'src', 'operations');
   const { operations } = require(path.join(dir, 'registry.ts'));
   generate(operations, operationModules(dir, 'ts')).then(
