@@ -118,9 +118,15 @@ export function renderCallableReference(operations: readonly Operation[]): strin
         ...(rest === '' ? [] : [`- Named differently on REST: ${rest}`]),
         '',
         '```dart',
-        `final result = await functions.httpsCallable('${op.name}').call(<String, dynamic>{`,
-        ...args,
-        '});',
+        ...(args.length === 0
+          ? [
+              `final result = await functions.httpsCallable('${op.name}').call(<String, dynamic>{});`,
+            ]
+          : [
+              `final result = await functions.httpsCallable('${op.name}').call(<String, dynamic>{`,
+              ...args,
+              '});',
+            ]),
         'final data = Map<String, dynamic>.from(result.data as Map);',
         '```',
       ].join('\n');
