@@ -14,7 +14,9 @@
 // firebase-tools has no local rules compiler (it compiles in the emulator or remotely), so this
 // is a structural check, and it exits 1 when it fails. With an emulator, the emulator then
 // compiles the rules, and any error or warning it reports fails the run before jest starts.
-// Extra arguments go to jest: `npm run test:rules -- -t profile`.
+// Extra arguments go to jest: `npm run test:rules -- -t profile`. With `--suite=client` it runs
+// the client-SDK suite (test/client, jest.client.config.js) against the emulator found the same way
+// (`npm run test:client`).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -25,8 +27,28 @@ const path = require('node:path');
 const FUNCTIONS_DIR = path.resolve(__dirname, '..');
 const REPO_ROOT = path.resolve(FUNCTIONS_DIR, '..');
 const RULES_FILE = path.join(REPO_ROOT, 'firestore.rules');
-const TESTS_DIR = path.join(FUNCTIONS_DIR, 'test', 'rules');
-const JEST_CONFIG = path.join(FUNCTIONS_DIR, 'jest.rules.config.js');
+// What runs against the emulator: the rules tests, or with `--suite=client` the client-SDK suite
+// (test/client, `npm run test:client`), which needs the same official emulator.
+const SUITES = {
+  rules: {
+    dir: 'rules',
+    suffix: '.rules.test.ts',
+    config: 'jest.rules.config.js',
+    label: 'security-rules tests',
+  },
+  client: {
+    dir: 'client',
+    suffix: '.client.test.ts',
+    config: 'jest.client.config.js',
+    label: 'client SDK tests',
+  },
+};
+const SUITE_ARG =
+  process.argv.slice(2).find((arg) => arg.startsWith('--suite=')) ?? '--suite=rules';
+const SUITE = SUITES[SUITE_ARG.slice('--suite='.length)];
+if (SUITE === undefined) throw new Error(`unknown ${SUITE_ARG} (rules or client)`);
+const TESTS_DIR = path.join(FUNCTIONS_DIR, 'test', SUITE.dir);
+const JEST_CONFIG = path.join(FUNCTIONS_DIR, SUITE.config);
 const PROJECT_ID = 'demo-taskflow-rules';
 const MIN_JAVA = 21;
 // Set for the copy of this script that firebase emulators:exec runs (branch 2 below).
@@ -45,7 +67,7 @@ function countRulesTests() {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.rules.test.ts')) files.push(full);
+      else if (entry.name.endsWith(SUITE.suffix)) files.push(full);
     }
   };
   walk(TESTS_DIR);
@@ -575,12 +597,11 @@ async function startGcloudEmulator(launcher, interrupted) {
 }
 
 async function main() {
-  const jestArgs = process.argv.slice(2);
+  const jestArgs = process.argv.slice(2).filter((arg) => !arg.startsWith('--suite='));
   const { files, cases } = countRulesTests();
   const relativeTests = path.relative(FUNCTIONS_DIR, TESTS_DIR).split(path.sep).join('/');
-  console.log(
-    `Security-rules tests: ${cases} test cases in ${files.length} files (${relativeTests}).`,
-  );
+  const label = SUITE.label[0].toUpperCase() + SUITE.label.slice(1);
+  console.log(`${label}: ${cases} test cases in ${files.length} files (${relativeTests}).`);
 
   const checked = checkRulesFile();
   if (!checked.ok) {
@@ -624,7 +645,7 @@ async function main() {
         `--project ${PROJECT_ID}.`,
     );
     const firebase = path.join(FUNCTIONS_DIR, 'node_modules/firebase-tools/lib/bin/firebase.js');
-    const script = [process.execPath, __filename, ...jestArgs].map(shellQuote).join(' ');
+    const script = [process.execPath, __filename, SUITE_ARG, ...jestArgs].map(shellQuote).join(' ');
     return run(
       process.execPath,
       [firebase, 'emulators:exec', '--only', 'firestore', '--project', PROJECT_ID, script],
@@ -671,7 +692,7 @@ async function main() {
       ? "nor is the Google Cloud CLI's cloud-firestore-emulator installed"
       : `the Google Cloud CLI's cloud-firestore-emulator needs Java ${MIN_JAVA_GCLOUD}+`;
   const message =
-    `${cases} security-rules tests in ${relativeTests} were not run: they need the official ` +
+    `${cases} ${SUITE.label} in ${relativeTests} were not run: they need the official ` +
     `Firestore emulator (Java ${MIN_JAVA}+; ${found}; ${gcloud}). They run in CI ` +
     '(.github/workflows/ci.yml) under "firebase emulators:exec --only firestore".';
   if (process.env.TASKFLOW_REQUIRE_RULES_TESTS === '1') {

@@ -3,36 +3,8 @@
  * the work happens in src/domain/ (see README "Architecture").
  */
 export { api } from './functions/api.function';
-export {
-  getPreferences,
-  registerDevice,
-  unregisterDevice,
-  updatePreferences,
-} from './functions/users.callables';
-export {
-  addProjectMember,
-  addWorkspaceMember,
-  changeWorkspaceMemberRole,
-  createProject,
-  createWorkspace,
-  removeProjectMember,
-  removeWorkspaceMember,
-} from './functions/workspaces.callables';
-export {
-  deleteNotification,
-  deleteNotifications,
-  getNotification,
-  getUnreadCount,
-  listNotifications,
-  markAllNotificationsRead,
-  markNotification,
-} from './functions/notifications.callables';
-export {
-  notifyTaskAssignment,
-  sendBulkNotification,
-  sendNotification,
-  sendTopicNotification,
-} from './functions/messaging.callables';
+// One callable per operation of the registry, under the operation's name (generated).
+export * from './functions/operations.callables';
 export { releaseDeliveries } from './functions/notifications.schedules';
 export { checkOverdueTasks, sendDueReminders } from './functions/reminders.schedules';
 export {
@@ -41,9 +13,6 @@ export {
   spawnRecurringTasks,
 } from './functions/scheduled.functions';
 export { quarterHourlyDigests, sendDigest } from './functions/digests.functions';
-export { getUserSummary, recordAnalyticsEvent } from './functions/analytics.callables';
-export { getDashboardStats } from './functions/dashboard.callables';
-export { exportUserData } from './functions/export.callables';
 export { onUserCreated, onUserDeleted } from './functions/auth.triggers';
 
 // Firestore triggers are exported lazily: `firebase-functions/firestore` loads firebase-admin at

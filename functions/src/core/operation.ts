@@ -91,6 +91,17 @@ export interface Operation<I extends InputSchema = InputSchema, O extends z.ZodT
   input: I;
   output: O;
   /**
+   * Fields named otherwise on REST, where the public REST contract defines them in snake_case
+   * ({ unreadOnly: 'unread_only' }): top-level input and output fields. The declaration (and the
+   * callable) use camelCase; see `core/rest-names.ts`.
+   */
+  restNames?: Readonly<Record<string, string>>;
+  /**
+   * The operation sends push or email itself (rather than through a trigger): its callable is
+   * deployed with the notification secrets bound (SendGrid key, unsubscribe signing key).
+   */
+  sendsNotifications?: boolean;
+  /**
    * Input fields that default to the caller's uid when omitted (`userId` for "my" data), so the
    * Flutter app can call `getPreferences({})`. REST always supplies them from the path.
    */

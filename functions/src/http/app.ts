@@ -11,6 +11,7 @@ import { healthRouter } from './health.routes';
 import { requestLogger } from './locals';
 import { operationRouter } from './operation-router';
 import { openApiRouter } from './openapi.routes';
+import { restView } from '../core/rest-names';
 import { sendgridWebhookRouter } from './sendgrid-webhook.routes';
 import { unsubscribeRouter } from './unsubscribe.routes';
 
@@ -91,11 +92,13 @@ export function createApp(runtime: Runtime, operations: readonly Operation[]): e
       }, next);
   });
 
+  // REST keeps the public contract's snake_case field names where it defines them.
+  const rest = operations.map(restView);
   const routes = express.Router();
   routes.use(healthRouter(runtime));
-  routes.use(openApiRouter(operations));
+  routes.use(openApiRouter(rest));
   routes.use(unsubscribeRouter(runtime));
-  routes.use(operationRouter(runtime, operations));
+  routes.use(operationRouter(runtime, rest));
   app.use('/api', routes);
   app.use(routes);
 

@@ -1,53 +1,16 @@
-import escapeHtml from 'escape-html';
 import express, { type Request, type Response } from 'express';
 import {
   applyUnsubscribe,
   isExpiredUnsubscribeLink,
   PREFERENCES_PATH,
   UNSUBSCRIBE_SCOPES,
-  UNSUBSCRIBE_TOKEN_TTL_SECONDS,
   verifyUnsubscribeToken,
   type UnsubscribeSource,
   type UnsubscribeSubject,
 } from '../domain/notifications/unsubscribe';
 import type { Runtime } from '../runtime';
 import { requestLogger } from './locals';
-
-/** Form field that marks a POST as the confirmation page's button (anything else is one-click). */
-const PAGE_FIELD = 'via';
-const PAGE_VALUE = 'page';
-const TTL_DAYS = Math.round(UNSUBSCRIBE_TOKEN_TTL_SECONDS / 86_400);
-
-/**
- * A small page: inline CSS only (helmet's CSP allows `style-src 'unsafe-inline'`, forbids inline
- * script), every interpolated value escaped by the callers.
- */
-function page(title: string, bodyHtml: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · TaskFlow</title>
-<style>
-body{margin:0;padding:32px 16px;background:#f4f5f7;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#172b4d;line-height:1.5}
-main{max-width:480px;margin:0 auto;background:#fff;border-radius:8px;padding:32px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
-h1{font-size:22px;margin:0 0 16px}
-p{margin:0 0 16px}
-button{font:inherit;font-weight:600;color:#fff;background:#0052cc;border:0;border-radius:4px;padding:10px 20px;cursor:pointer}
-a{color:#0052cc}
-.muted{color:#5e6c84;font-size:14px}
-</style>
-</head>
-<body>
-<main>
-${bodyHtml}
-</main>
-</body>
-</html>
-`;
-}
+import { PAGE_FIELD, PAGE_VALUE, unsubscribePages } from './unsubscribe.pages';
 
 function send(res: Response, status: number, html: string): void {
   // The token is in the URL: keep the page out of caches; helmet already sends
@@ -57,9 +20,8 @@ function send(res: Response, status: number, html: string): void {
   res.status(status).type('html').send(html);
 }
 
-function settingsLink(runtime: Runtime): string {
-  const url = `${runtime.config.notifications.publicBaseUrl}${PREFERENCES_PATH}`;
-  return `<a href="${escapeHtml(url)}">notification settings</a>`;
+function settingsUrl(runtime: Runtime): string {
+  return `${runtime.config.notifications.publicBaseUrl}${PREFERENCES_PATH}`;
 }
 
 /** Verifies the `token` query parameter; on failure answers the 400 page and returns `null`. */
@@ -80,18 +42,8 @@ function subjectOr400(
       error: e instanceof Error ? e.message : String(e),
     });
     const html = expired
-      ? page(
-          'Link expired',
-          `<h1>This unsubscribe link has expired</h1>
-<p>Unsubscribe links work for ${TTL_DAYS} days after an email is sent. Use the link in a more recent
-email, or turn emails off in the app's ${settingsLink(runtime)}.</p>`,
-        )
-      : page(
-          'Link not valid',
-          `<h1>This unsubscribe link is not valid</h1>
-<p>It may have been cut short or changed on the way. Copy the whole link from the email, use
-the link in a more recent email, or turn emails off in the app's ${settingsLink(runtime)}.</p>`,
-        );
+      ? unsubscribePages.expired(settingsUrl(runtime))
+      : unsubscribePages.invalid(settingsUrl(runtime));
     send(res, 400, html);
     return null;
   }
@@ -118,22 +70,15 @@ export function unsubscribeRouter(runtime: Runtime): express.Router {
   router.get('/unsubscribe', (req: Request, res: Response) => {
     const subject = subjectOr400(runtime, req, res);
     if (subject === null) return;
-    const { token } = subject;
-    const label = escapeHtml(UNSUBSCRIBE_SCOPES[subject.scope].label);
     // `?token=…` resolves against this page's own URL (Hosting `/api/unsubscribe` or the
     // function's URL), so the form posts to the same origin, as `form-action 'self'` requires.
     send(
       res,
       200,
-      page(
-        'Unsubscribe',
-        `<h1>Unsubscribe from ${label}?</h1>
-<p>You will stop receiving ${label} for this account.</p>
-<form method="post" action="?token=${escapeHtml(encodeURIComponent(token))}">
-<input type="hidden" name="${PAGE_FIELD}" value="${PAGE_VALUE}">
-<button type="submit">Unsubscribe</button>
-</form>
-<p class="muted">You can change every kind of notification in the app's ${settingsLink(runtime)}.</p>`,
+      unsubscribePages.confirm(
+        UNSUBSCRIBE_SCOPES[subject.scope].label,
+        subject.token,
+        settingsUrl(runtime),
       ),
     );
   });
@@ -156,16 +101,10 @@ export function unsubscribeRouter(runtime: Runtime): express.Router {
             found: result.found,
             changed: result.changed,
           });
-          const label = escapeHtml(UNSUBSCRIBE_SCOPES[subject.scope].label);
           send(
             res,
             200,
-            page(
-              'Unsubscribed',
-              `<h1>You are unsubscribed</h1>
-<p>You will no longer receive ${label}.</p>
-<p class="muted">Changed your mind? Turn them back on in the app's ${settingsLink(runtime)}.</p>`,
-            ),
+            unsubscribePages.done(UNSUBSCRIBE_SCOPES[subject.scope].label, settingsUrl(runtime)),
           );
         })
         .catch((e: unknown) => {
@@ -176,15 +115,7 @@ export function unsubscribeRouter(runtime: Runtime): express.Router {
             error: e instanceof Error ? e.message : String(e),
           });
           res.setHeader('Retry-After', '60');
-          send(
-            res,
-            503,
-            page(
-              'Try again',
-              `<h1>We could not unsubscribe you just now</h1>
-<p>Please try again in a minute, or turn emails off in the app's ${settingsLink(runtime)}.</p>`,
-            ),
-          );
+          send(res, 503, unsubscribePages.retry(settingsUrl(runtime)));
         });
     },
   );

@@ -12,7 +12,8 @@ import { docId, isoInstant, uid } from '../domain/shared.schema';
 import { success } from './fields';
 
 // Seed 000's notification endpoints. Admin sends need the `admin` claim (and a fresh token);
-// notify-task-assignment is for project members. Each answers seed 000's `{success, message_id}`.
+// notify-task-assignment is for project members. Each answers `{success, messageId}`; REST keeps
+// the public contract's `message_id` (and `batch_id`), see core/rest-names.ts.
 const tags = ['messaging'];
 
 /** Most recipients of one bulk send; larger audiences are split by the caller or use a topic. */
@@ -32,10 +33,12 @@ const idempotencyKey = z
   .regex(/^[A-Za-z0-9._:-]{8,128}$/, '8–128 characters of A–Z a–z 0–9 . _ : -')
   .optional()
   .meta({ description: 'Repeat a request with the same key and nothing is sent twice' });
-const sendResult = z.object({ success, message_id: z.string() });
+const sendResult = z.object({ success, messageId: z.string() });
+const messageIdOnRest = { messageId: 'message_id' };
 
 export const sendNotificationOp = defineOperation({
   name: 'sendNotification',
+  sendsNotifications: true,
   summary: 'Send a push notification to one device token (admin)',
   description:
     'A token FCM reports as unregistered is removed from its device (422). Transient FCM ' +
@@ -49,6 +52,7 @@ export const sendNotificationOp = defineOperation({
     data,
     idempotencyKey,
   }),
+  restNames: messageIdOnRest,
   output: sendResult,
   async handler(input, ctx) {
     const { messageId } = await sendToToken(
@@ -56,12 +60,13 @@ export const sendNotificationOp = defineOperation({
       input,
       ctx.requestId,
     );
-    return { success: true as const, message_id: messageId };
+    return { success: true as const, messageId };
   },
 });
 
 export const sendTopicNotificationOp = defineOperation({
   name: 'sendTopicNotification',
+  sendsNotifications: true,
   summary: 'Send a push notification to every device subscribed to a topic (admin)',
   access: 'admin',
   http: { method: 'post', path: '/send-topic-notification', tags },
@@ -75,6 +80,7 @@ export const sendTopicNotificationOp = defineOperation({
     data,
     idempotencyKey,
   }),
+  restNames: messageIdOnRest,
   output: sendResult,
   async handler(input, ctx) {
     const { messageId } = await sendToTopic(
@@ -82,7 +88,7 @@ export const sendTopicNotificationOp = defineOperation({
       input,
       ctx.requestId,
     );
-    return { success: true as const, message_id: messageId };
+    return { success: true as const, messageId };
   },
 });
 
@@ -90,6 +96,7 @@ const counts = z.record(z.string(), z.number().int().min(0));
 
 export const sendBulkNotificationOp = defineOperation({
   name: 'sendBulkNotification',
+  sendsNotifications: true,
   summary: `Send an announcement to up to ${MAX_BULK_RECIPIENTS} users (admin)`,
   description:
     'Each recipient gets an inbox item, and a push and an email as their preferences allow ' +
@@ -110,9 +117,10 @@ export const sendBulkNotificationOp = defineOperation({
       .meta({ description: 'Channels to use (default: all three)' }),
     idempotencyKey,
   }),
+  restNames: { batchId: 'batch_id' },
   output: z.object({
     success,
-    batch_id: z.string(),
+    batchId: z.string(),
     recipients: z.number().int(),
     inbox: counts,
     push: counts,
@@ -122,7 +130,7 @@ export const sendBulkNotificationOp = defineOperation({
     const report = await broadcast(notifierDeps(ctx.deps, ctx.logger), input, ctx.requestId);
     return {
       success: true as const,
-      batch_id: report.batchId,
+      batchId: report.batchId,
       recipients: report.recipients,
       inbox: report.inbox,
       push: report.push,
@@ -133,11 +141,12 @@ export const sendBulkNotificationOp = defineOperation({
 
 export const notifyTaskAssignmentOp = defineOperation({
   name: 'notifyTaskAssignment',
+  sendsNotifications: true,
   summary: 'Notify the assignee of a task (project members)',
   description:
     'The task must be assigned to `assigneeId`, both users members of the project. The notice ' +
     'is the one the task trigger sends for that assignment, so calling this after assigning ' +
-    'never notifies twice. `message_id` is the inbox notification id. `taskTitle` and ' +
+    'never notifies twice. `messageId` (REST: `message_id`) is the inbox notification id. `taskTitle` and ' +
     '`dueDate` are accepted for seed compatibility; the stored task wins.',
   access: 'user',
   http: { method: 'post', path: '/notify-task-assignment', tags },
@@ -148,6 +157,7 @@ export const notifyTaskAssignmentOp = defineOperation({
     taskTitle: z.string().max(200).optional(),
     dueDate: isoInstant.optional(),
   }),
+  restNames: messageIdOnRest,
   output: sendResult,
   async handler(input, ctx) {
     const result = await notifyTaskAssignment(
@@ -156,6 +166,6 @@ export const notifyTaskAssignmentOp = defineOperation({
       input,
     );
     ctx.logger.info('Task assignment notified', { taskId: input.taskId, ...result });
-    return { success: true as const, message_id: result.messageId };
+    return { success: true as const, messageId: result.messageId };
   },
 });

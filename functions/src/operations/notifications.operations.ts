@@ -23,15 +23,17 @@ export const listNotificationsOp = defineOperation({
   name: 'listNotifications',
   summary: 'List your notifications, newest first, with cursor pagination',
   description:
-    'Pass `nextCursor` back as `cursor` for the next page; `unread_only=true` for the unread tab. ' +
+    'Pass `nextCursor` back as `cursor` for the next page; `unreadOnly: true` (REST: ' +
+    '`unread_only=true`) for the unread tab. ' +
     'The inbox totals come as `totalCount`/`unreadCount` and, over REST, as the `X-Total-Count` ' +
     'and `X-Unread-Count` headers.',
   access: 'user',
   http: { method: 'get', path: '/notifications', tags },
+  restNames: { unreadOnly: 'unread_only' },
   input: z.strictObject({
     limit: pageLimitField(20),
     cursor: z.string().max(1000).optional(),
-    unread_only: flagField,
+    unreadOnly: flagField,
   }),
   output: z.object({
     notifications: z.array(notificationSchema),
@@ -43,12 +45,8 @@ export const listNotificationsOp = defineOperation({
     'X-Total-Count': { description: 'Items in the inbox', value: (o) => o.totalCount },
     'X-Unread-Count': { description: 'Unread items in the inbox', value: (o) => o.unreadCount },
   },
-  handler: ({ limit, cursor, unread_only }, ctx) =>
-    listNotifications(ctx.deps.db, requireCaller(ctx).uid, {
-      limit,
-      cursor,
-      unreadOnly: unread_only,
-    }),
+  handler: ({ limit, cursor, unreadOnly }, ctx) =>
+    listNotifications(ctx.deps.db, requireCaller(ctx).uid, { limit, cursor, unreadOnly }),
 });
 
 export const getUnreadCountOp = defineOperation({

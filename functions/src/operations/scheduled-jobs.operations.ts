@@ -113,6 +113,8 @@ export const disableScheduledJobOp = defineOperation({
 
 export const runScheduledJobOp = defineOperation({
   name: 'runScheduledTask',
+  // A run of a summary or custom-notification job sends.
+  sendsNotifications: true,
   summary: 'Run a scheduled task now and answer its run record',
   description:
     'Runs inline (up to 50 s; longer work is recorded as timed out and retried by the dispatcher) ' +

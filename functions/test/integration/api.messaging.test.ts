@@ -10,7 +10,7 @@ import { createApp } from '../../src/http/app';
 import { sendBulkNotification, notifyTaskAssignment } from '../../src';
 import { operations } from '../../src/operations/registry';
 import { createTestUser, type TestUser } from '../support/auth';
-import { httpsErrorCode } from '../support/callable';
+import { callableRequest, httpsErrorCode } from '../support/callable';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
 
@@ -308,12 +308,64 @@ describe('POST /api/notify-task-assignment (project members)', () => {
     expect(JSON.stringify(badDate.body.details)).toContain('dueDate');
   });
 
+  it('the callable twice around a no-op save of the task: one inbox item (one assignment)', async () => {
+    const notify = () =>
+      fft.wrap(notifyTaskAssignment)(
+        callableRequest(ann, { assigneeId: bob.uid, taskId: 't1', projectId: 'p1' }),
+      ) as Promise<Record<string, unknown>>;
+    const first = await notify();
+    // The app saves the task again with the same assignee: a write, but no new assignment.
+    clock.set('2026-11-23T10:05:00Z');
+    const save = await request(app)
+      .patch('/api/tasks/t1')
+      .set('Authorization', ann.bearer)
+      .send({ assigneeId: bob.uid, priority: 'high' });
+    expect(save.status).toBe(200);
+    const second = await notify();
+    expect(second).toEqual(first);
+    expect((await fs.db.collection(`users/${bob.uid}/notifications`).get()).size).toBe(1);
+    expect(runtime.messaging.sent).toHaveLength(1);
+  });
+
+  it('a new assignment after an unassignment is notified again', async () => {
+    const snap = (d: object) => fft.firestore.makeDocumentSnapshot(d, 'tasks/t1');
+    const stored = (await fs.db.doc('tasks/t1').get()).data()!;
+    const notify = () =>
+      fft.wrap(notifyTaskAssignment)(
+        callableRequest(ann, { assigneeId: bob.uid, taskId: 't1', projectId: 'p1' }),
+      ) as Promise<Record<string, unknown>>;
+    const first = await notify();
+    // Unassigned, then assigned again (each write seen by the task trigger).
+    const at = (iso: string) => Timestamp.fromDate(new Date(iso));
+    const unassigned = { ...stored, assigneeId: null, updatedAt: at('2026-11-23T10:30:00Z') };
+    const reassigned = { ...stored, updatedAt: at('2026-11-23T11:00:00Z') };
+    await fs.db.doc('tasks/t1').set(unassigned);
+    await fft.wrap(onTaskWritten)({
+      id: 'evt-unassign',
+      params: { taskId: 't1' },
+      data: fft.makeChange(snap(stored), snap(unassigned)),
+    });
+    await fs.db.doc('tasks/t1').set(reassigned);
+    await fft.wrap(onTaskWritten)({
+      id: 'evt-reassign',
+      params: { taskId: 't1' },
+      data: fft.makeChange(snap(unassigned), snap(reassigned)),
+    });
+    const second = await notify();
+    expect(second).not.toEqual(first);
+    const items = await fs.db
+      .collection(`users/${bob.uid}/notifications`)
+      .where('type', '==', 'task_assigned')
+      .get();
+    expect(items.size).toBe(2);
+  });
+
   it('the callable twin', async () => {
     const res = await fft.wrap(notifyTaskAssignment)({
       data: { assigneeId: bob.uid, taskId: 't1', projectId: 'p1' },
       auth: { uid: ann.uid, token: { uid: ann.uid } },
       rawRequest: { header: () => undefined },
     } as never);
-    expect(res).toEqual({ success: true, message_id: expect.stringMatching(/^n_/) });
+    expect(res).toEqual({ success: true, messageId: expect.stringMatching(/^n_/) });
   });
 });

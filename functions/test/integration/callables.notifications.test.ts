@@ -53,7 +53,7 @@ describe('inbox callables (the Flutter door)', () => {
       success: true,
       updated: 5,
     });
-    const after = (await list(as(a, { unread_only: true }))) as Page;
+    const after = (await list(as(a, { unreadOnly: true }))) as Page;
     expect(after).toEqual({ notifications: [], nextCursor: null, totalCount: 5, unreadCount: 0 });
     const all = (await list(as(a, {}))) as Page;
     expect(new Set(all.notifications.map((n) => n.readAt))).toEqual(

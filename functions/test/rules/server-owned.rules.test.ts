@@ -25,6 +25,7 @@ const SERVER_OWNED: Record<string, string> = {
   digests: 'alice_daily_2026-11-23',
   sweeps: 'dailyCleanup',
   backfills: 'userStats',
+  taskAssignments: 't1',
 };
 
 const rules = useRulesEnv(() => ({

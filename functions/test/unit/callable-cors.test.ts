@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { getPreferences } from '../../src/functions/users.callables';
+import { getPreferences } from '../../src/functions/operations.callables';
 
 /**
  * Callables answer browsers with the REST API's CORS allow-list (CORS_ALLOWED_ORIGINS), whoever

@@ -19,6 +19,7 @@ import {
   type NotifierDeps,
 } from './delivery.service';
 import { taskIntent } from './task-notifier';
+import { currentAssignmentVersion } from './task-assignment';
 
 /**
  * Admin sends (seed 000: send-notification to a raw token, send-topic-notification, bulk) and the
@@ -310,6 +311,12 @@ export async function notifyTaskAssignment(
     });
   const recipient = await loadRecipient(deps.db, input.assigneeId);
   if (!recipient.exists) throw AppError.notFound(`User ${input.assigneeId} not found`);
+  const assignedAtMs = await currentAssignmentVersion(
+    deps.db,
+    input.taskId,
+    input.assigneeId,
+    task.updatedAt.toMillis(),
+  );
   const intent = taskIntent(
     { kind: 'task_assigned', recipient: input.assigneeId },
     input.taskId,
@@ -325,7 +332,7 @@ export async function notifyTaskAssignment(
       dueDate: task.dueDate?.toDate() ?? null,
     },
     {
-      updatedAtMs: task.updatedAt.toMillis(),
+      updatedAtMs: assignedAtMs,
       eventId: `notify:${input.taskId}`,
       at: deps.clock.now(),
       publicBaseUrl: deps.settings.publicBaseUrl,

@@ -1,5 +1,6 @@
 import type { NotificationIntent } from './channels';
 import { deliverNotification, type DeliverResult, type NotifierDeps } from './delivery.service';
+import { recordAssigneeChange } from './task-assignment';
 import { notificationsForTaskWrite, type TaskNotification, type TaskState } from './task-events';
 
 const STATUS_LABEL = { todo: 'To do', in_progress: 'In progress', done: 'Done' } as const;
@@ -26,9 +27,9 @@ export function describeTaskNotification(
 
 /**
  * The idempotency key of one task notification. It names the write by the task's `updatedAt`
- * (the same in every redelivery of the event, and known to `POST /api/notify-task-assignment`,
- * which therefore never duplicates the trigger's assignment notice); the event id is the fallback
- * for documents without one.
+ * (the same in every redelivery of the event); for an assignment, the write that began it
+ * (`task-assignment.ts`), which `notifyTaskAssignment` finds too and therefore never duplicates
+ * the trigger's notice. The event id is the fallback for documents without one.
  */
 export function taskNotificationKey(
   taskId: string,
@@ -84,10 +85,22 @@ export async function notifyTaskWrite(
   event: { eventId: string; taskId: string; before: TaskState | null; after: TaskState | null },
 ): Promise<{ decisions: number; results: DeliverResult[] }> {
   const { after } = event;
+  const updatedAtMs = after?.updatedAtMs ?? null;
+  // Every assignee change is recorded (even one that notifies nobody), so that a later
+  // `notifyTaskAssignment` tells a new assignment from the same one saved again.
+  let assignedVersion = updatedAtMs;
+  if (after !== null && updatedAtMs !== null && event.before?.assigneeId !== after.assigneeId) {
+    assignedVersion = await recordAssigneeChange(
+      deps.db,
+      event.taskId,
+      after.assigneeId,
+      updatedAtMs,
+    );
+  }
   const decisions = notificationsForTaskWrite(event.before, after);
   if (after === null || decisions.length === 0) return { decisions: 0, results: [] };
   const write = {
-    updatedAtMs: after.updatedAtMs ?? null,
+    updatedAtMs,
     eventId: event.eventId,
     at: deps.clock.now(),
     publicBaseUrl: deps.settings.publicBaseUrl,
@@ -99,7 +112,15 @@ export async function notifyTaskWrite(
           : new Date(event.before.updatedAtMs),
   };
   const results = await Promise.all(
-    decisions.map((n) => deliverNotification(deps, taskIntent(n, event.taskId, after, write))),
+    decisions.map((n) =>
+      deliverNotification(
+        deps,
+        taskIntent(n, event.taskId, after, {
+          ...write,
+          updatedAtMs: n.kind === 'task_assigned' ? assignedVersion : updatedAtMs,
+        }),
+      ),
+    ),
   );
   deps.logger.info('Task write notified', {
     taskId: event.taskId,
