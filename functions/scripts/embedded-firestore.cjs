@@ -20,6 +20,20 @@ const grpc = require(
 const CLEAR = /^\/emulator\/v1\/projects\/([^/]+)\/databases\/([^/]+)\/documents\/?$/;
 
 /**
+ * Every existing document under `parent` (a database or document), by path: the server keeps an
+ * empty placeholder for every document ever read, which is not data.
+ */
+function existingDocuments(parent, out = {}) {
+  for (const collection of Object.values(parent.collections)) {
+    for (const document of Object.values(collection.documents)) {
+      if (document.metadata.hasExist) out[document.getPath()] = document.toJSON().fields;
+      existingDocuments(document, out);
+    }
+  }
+  return out;
+}
+
+/**
  * Starts the server. Resolves to { host, controlUrl, stop() }.
  * @param {{ port: number, controlPort: number, host?: string }} options
  */
@@ -45,7 +59,8 @@ async function startEmbeddedFirestore({ port, controlPort, host = '127.0.0.1' })
     }
     if (req.method === 'GET' && match) {
       const project = firestore.state.projects[decodeURIComponent(match[1])];
-      const body = JSON.stringify(project === undefined ? {} : project.toJSON());
+      const database = project?.databases[decodeURIComponent(match[2])];
+      const body = JSON.stringify(database === undefined ? {} : existingDocuments(database));
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return;
     }
