@@ -25,9 +25,9 @@ const result = spawnSync(
   process.execPath,
   [
     require.resolve('jest/bin/jest'),
-    '--selectProjects',
-    'integration',
+    // The path first: --selectProjects takes every argument after it as a project name.
     'test/integration/fuzz.test.ts',
+    '--selectProjects=integration',
   ],
   {
     cwd: path.join(__dirname, '..'),
