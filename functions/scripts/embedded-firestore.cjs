@@ -3,7 +3,9 @@
 // emulator cannot run (no Java 21). It speaks gRPC on `port` (bound to loopback only) and, on
 // `controlPort`, answers the official emulator's REST call that clears a project's documents:
 //   DELETE /emulator/v1/projects/{projectId}/databases/{databaseId}/documents
-// so tests and scripts clear data the same way against either emulator.
+// so tests and scripts clear data the same way against either emulator. A GET of the same path
+// answers every document of the project as JSON (this server has no ListCollectionIds), for tests
+// that compare a whole project before and after a request.
 'use strict';
 const http = require('node:http');
 const path = require('node:path');
@@ -16,6 +18,20 @@ const grpc = require(
 );
 
 const CLEAR = /^\/emulator\/v1\/projects\/([^/]+)\/databases\/([^/]+)\/documents\/?$/;
+
+/**
+ * Every existing document under `parent` (a database or document), by path: the server keeps an
+ * empty placeholder for every document ever read, which is not data.
+ */
+function existingDocuments(parent, out = {}) {
+  for (const collection of Object.values(parent.collections)) {
+    for (const document of Object.values(collection.documents)) {
+      if (document.metadata.hasExist) out[document.getPath()] = document.toJSON().fields;
+      existingDocuments(document, out);
+    }
+  }
+  return out;
+}
 
 /**
  * Starts the server. Resolves to { host, controlUrl, stop() }.
@@ -39,6 +55,13 @@ async function startEmbeddedFirestore({ port, controlPort, host = '127.0.0.1' })
         Object.entries(state.projects).filter(([name]) => name !== projectId),
       );
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      return;
+    }
+    if (req.method === 'GET' && match) {
+      const project = firestore.state.projects[decodeURIComponent(match[1])];
+      const database = project?.databases[decodeURIComponent(match[2])];
+      const body = JSON.stringify(database === undefined ? {} : existingDocuments(database));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return;
     }
     if (req.method === 'GET' && (req.url === '/' || req.url === '/healthz')) {

@@ -93,6 +93,7 @@ function demoDocuments(users, Timestamp) {
     members: uids,
     roles: Object.fromEntries(users.map((u) => [u.uid, u.role])),
     createdAt: at(0),
+    updatedAt: at(0),
   };
   docs[`projects/${PROJECT_ID}`] = {
     name: 'Website relaunch',
@@ -101,6 +102,7 @@ function demoDocuments(users, Timestamp) {
     ownerId: alice.uid,
     members: uids,
     createdAt: at(0),
+    updatedAt: at(0),
   };
   const tasks = [
     ['demo-task-1', 'Draft the relaunch plan', alice, 'in_progress', 'high', 2],
@@ -195,7 +197,7 @@ async function seedDemo(options = {}) {
   }
 }
 
-module.exports = { seedDemo, DEMO_PASSWORD };
+module.exports = { seedDemo, demoDocuments, DEMO_PASSWORD };
 
 if (require.main === module) {
   seedDemo().then(

@@ -31,6 +31,8 @@ function buildRuntime(): Runtime {
     require('./infra/functions.logger') as typeof import('./infra/functions.logger');
   const { firebaseTokenVerifier } =
     require('./infra/token-verifier') as typeof import('./infra/token-verifier');
+  const { firebaseAppCheckVerifier } =
+    require('./infra/app-check-verifier') as typeof import('./infra/app-check-verifier');
   const { firestoreRateLimiter } =
     require('./infra/rate-limiter') as typeof import('./infra/rate-limiter');
   const { systemClock } = require('./core/clock') as typeof import('./core/clock');
@@ -57,6 +59,7 @@ function buildRuntime(): Runtime {
       analyticsRetentionDays: params.ANALYTICS_RETENTION_DAYS.value(),
     },
     tokens: firebaseTokenVerifier(getAuth(app)),
+    appCheck: firebaseAppCheckVerifier(app),
     limiter: firestoreRateLimiter(db, systemClock, logger),
     logger,
     config: {
@@ -69,6 +72,7 @@ function buildRuntime(): Runtime {
         webhookPerMinute: params.RATE_LIMIT_WEBHOOK_PER_MINUTE.value(),
       },
       notifications,
+      enforceAppCheck: params.ENFORCE_APP_CHECK.value(),
     },
     probes: {
       firestore: async () => {

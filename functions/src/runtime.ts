@@ -3,6 +3,7 @@ import type { Logger } from './core/logger';
 import type { Probe } from './domain/health/health.service';
 import type { RateLimiter } from './infra/rate-limiter';
 import type { TokenVerifier } from './infra/token-verifier';
+import type { AppCheckVerifier } from './infra/app-check-verifier';
 import type { NotificationSettings } from './domain/notifications/settings';
 import type { ConfigProblem } from './config/config-check';
 
@@ -28,12 +29,19 @@ export interface RuntimeConfig {
     webhookPerMinute: number;
   };
   notifications: NotificationSettings;
+  /**
+   * `ENFORCE_APP_CHECK`: REST operation routes require a valid `X-Firebase-AppCheck` token too
+   * (callables always follow it). Absent → not enforced.
+   */
+  enforceAppCheck?: boolean;
 }
 
 /** Everything an adapter needs, built once per instance by the composition root. */
 export interface Runtime {
   deps: Deps;
   tokens: TokenVerifier;
+  /** Verifies REST App Check tokens when `config.enforceAppCheck` is set. */
+  appCheck?: AppCheckVerifier;
   limiter: RateLimiter;
   logger: Logger;
   config: RuntimeConfig;

@@ -39,19 +39,20 @@ export async function runCallable(
   if (enforceAppCheck && request.app === undefined) {
     throw new HttpsError('unauthenticated', 'A valid App Check token is required');
   }
-  const [op, { getRuntime }, { executeOperation }, { isAppError, ERROR_KINDS }] = await Promise.all(
-    [
+  const [op, { getRuntime }, { executeOperation }, { isAppError, ERROR_KINDS, AppError }, ids] =
+    await Promise.all([
       load(),
       import('../composition-root'),
       import('../core/execute-operation'),
       import('../core/errors'),
-    ],
-  );
+      import('../core/request-id'),
+    ]);
   const runtime = getRuntime();
   // rawRequest is always there in production; tests may drive the handler without one.
   const header = (name: string): string | undefined =>
     (request.rawRequest as typeof request.rawRequest | undefined)?.header(name);
-  const requestId = header('x-request-id') ?? crypto.randomUUID();
+  // Validated as REST's: a client's id goes into every log line of the call.
+  const requestId = ids.requestIdFrom(header('x-request-id'));
   const caller =
     request.auth === undefined
       ? null
@@ -78,9 +79,7 @@ export async function runCallable(
       requireFreshToken: async () => {
         if (fresh) return;
         const token = /^Bearer\s+(\S+)$/i.exec(header('authorization') ?? '')?.[1];
-        if (token === undefined) {
-          throw new HttpsError('unauthenticated', 'A fresh ID token is required');
-        }
+        if (token === undefined) throw AppError.unauthenticated('A fresh ID token is required');
         await runtime.tokens.verify(token, true);
         fresh = true;
       },

@@ -1,4 +1,5 @@
 import { AppError } from './errors';
+import { isDocumentId, TIMESTAMP_MAX_SECONDS, TIMESTAMP_MIN_SECONDS } from './firestore-limits';
 
 /**
  * The opaque page cursor of a listing ordered by one timestamp then the document id: the exact
@@ -18,6 +19,33 @@ export function encodeTimestampCursor(
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
+/** A 400 naming `cursor`. */
+export function badCursor(): AppError {
+  return AppError.validation([{ field: 'cursor', message: 'is not a cursor from this listing' }]);
+}
+
+/**
+ * Whether `v` is [seconds, nanoseconds] of an instant a Firestore Timestamp can hold (a tampered
+ * cursor with anything else would make the Timestamp constructor throw).
+ */
+export function isTimestampParts(v: unknown): v is [number, number] {
+  if (!Array.isArray(v) || v.length !== 2) return false;
+  const [seconds, nanos] = v as unknown[];
+  return (
+    Number.isInteger(seconds) &&
+    Number.isInteger(nanos) &&
+    (seconds as number) >= TIMESTAMP_MIN_SECONDS &&
+    (seconds as number) <= TIMESTAMP_MAX_SECONDS &&
+    (nanos as number) >= 0 &&
+    (nanos as number) <= 999_999_999
+  );
+}
+
+/** Whether `id` can be the document id a cursor starts after (Firestore refuses anything else). */
+export function isCursorId(id: unknown): id is string {
+  return typeof id === 'string' && isDocumentId(id);
+}
+
 /** The cursor in `raw`, or a 400 naming `cursor` when it is not one of ours. */
 export function decodeTimestampCursor(raw: string): TimestampCursor {
   let c: unknown;
@@ -30,10 +58,10 @@ export function decodeTimestampCursor(raw: string): TimestampCursor {
     typeof c !== 'object' ||
     c === null ||
     !('v' in c && 'id' in c) ||
-    typeof c.id !== 'string' ||
-    !(Array.isArray(c.v) && c.v.length === 2 && c.v.every((n) => Number.isInteger(n)))
+    !isCursorId(c.id) ||
+    !isTimestampParts(c.v)
   ) {
-    throw AppError.validation([{ field: 'cursor', message: 'is not a cursor from this listing' }]);
+    throw badCursor();
   }
   return c as TimestampCursor;
 }

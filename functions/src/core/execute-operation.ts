@@ -9,7 +9,7 @@ import type {
   ResponseStream,
 } from './operation';
 import type { Logger } from './logger';
-import { parseOrThrow } from './validation';
+import { inputProblem, parseOrThrow } from './validation';
 
 /** One call of an operation, as either door (REST or callable) sees it. */
 export interface Invocation {
@@ -40,6 +40,9 @@ async function prepare(
     if (inv.caller?.admin !== true) throw AppError.forbidden();
     await inv.requireFreshToken();
   }
+  // Structure first (iteratively): zod and the services recurse into what they are given.
+  const problem = inputProblem(inv.rawInput);
+  if (problem !== null) throw AppError.validation([problem]);
   const input = parseOrThrow(op.input, withCallerDefaults(op, inv));
   const ctx: OperationContext = {
     caller: inv.caller,

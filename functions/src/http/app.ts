@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { AppError } from '../core/errors';
+import { requestIdFrom } from '../core/request-id';
 import type { Operation } from '../core/operation';
 import type { Runtime } from '../runtime';
 import { errorHandler } from './error-handler';
@@ -14,9 +14,6 @@ import { openApiRouter } from './openapi.routes';
 import { restView } from '../core/rest-names';
 import { sendgridWebhookRouter } from './sendgrid-webhook.routes';
 import { unsubscribeRouter } from './unsubscribe.routes';
-
-/** A client may pass its own request id (for tracing across services) if it looks like one. */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /**
  * The REST surface: Express with request ids, structured request logs, security headers, CORS
@@ -32,8 +29,7 @@ export function createApp(runtime: Runtime, operations: readonly Operation[]): e
   app.set('json spaces', 0);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.header('x-request-id');
-    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFrom(req.header('x-request-id'));
     const started = performance.now();
     res.locals.requestId = requestId;
     res.locals.logger = runtime.logger.child({ requestId, function: 'api' });
@@ -57,7 +53,7 @@ export function createApp(runtime: Runtime, operations: readonly Operation[]): e
     cors({
       origin: allowAny ? true : config.corsOrigins,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'X-Firebase-AppCheck'],
       exposedHeaders: ['X-Request-Id', 'Retry-After', 'X-Total-Count', 'X-Unread-Count'],
       maxAge: 3600,
     }),

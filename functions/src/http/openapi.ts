@@ -4,12 +4,25 @@ import { ERROR_KINDS } from '../core/errors';
 import type { Operation } from '../core/operation';
 import { healthReportSchema } from '../domain/health/health.service';
 
+const fieldIssueSchema = z
+  .object({
+    field: z.string().meta({ example: 'preferences.emailFrequency' }),
+    message: z.string().meta({ example: 'Invalid option' }),
+  })
+  .meta({ id: 'FieldIssue' });
+
 const errorBodySchema = z
   .object({
     error: z.string().meta({ example: 'Invalid request data' }),
     code: z.enum(Object.keys(ERROR_KINDS) as [string, ...string[]]),
     message: z.string().meta({ example: 'preferences.emailFrequency: Invalid option' }),
-    details: z.unknown().optional(),
+    details: z
+      .union([z.array(fieldIssueSchema), z.record(z.string(), z.unknown())])
+      .optional()
+      .meta({
+        description:
+          'The fields at fault (400, 409, 413, 422), or facts about the refusal (e.g. FCM error codes)',
+      }),
     requestId: z.string(),
   })
   .meta({ id: 'Error' });
@@ -63,8 +76,11 @@ export function buildOpenApiDocument(operations: readonly Operation[]): unknown 
     const shape = op.input.shape as Record<string, z.ZodType>;
     const pathShape: Record<string, z.ZodType> = {};
     const restShape: Record<string, z.ZodType> = {};
+    const filled = new Set(op.callerDefaults ?? []);
     for (const [key, schema] of Object.entries(shape)) {
-      (params.includes(key) ? pathShape : restShape)[key] = schema;
+      if (params.includes(key)) pathShape[key] = schema;
+      // The server fills these in with the caller's uid when they are left out.
+      else restShape[key] = filled.has(key) ? schema.optional() : schema;
     }
     const inBody =
       op.http.method === 'post' || op.http.method === 'put' || op.http.method === 'patch';
@@ -85,9 +101,17 @@ export function buildOpenApiDocument(operations: readonly Operation[]): unknown 
         content: { 'application/json': { schema: op.output } },
       },
       400: errorResponse('Invalid request data (the field is named in `message` and `details`)'),
+      404: errorResponse('A named resource does not exist'),
+      413: errorResponse('The request body (or a field with a size limit) is too large'),
       429: errorResponse('Rate limit exceeded; see `Retry-After`'),
       500: errorResponse('Internal server error'),
     };
+    if (op.http.method !== 'get') {
+      responses[409] = errorResponse('Conflicts with the current state (already exists, in use)');
+      responses[422] = errorResponse(
+        'Well-formed but not applicable (e.g. a user who is not a member)',
+      );
+    }
     if (op.access !== 'public') {
       responses[401] = errorResponse('Missing, invalid or revoked ID token');
       responses[403] = errorResponse('Not allowed for this caller');

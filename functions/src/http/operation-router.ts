@@ -94,6 +94,11 @@ export function operationRouter(
   for (const op of operations) {
     router[op.http.method](op.http.path, (req: Request, res: Response, next: NextFunction) => {
       void (async () => {
+        if (runtime.config.enforceAppCheck === true) {
+          if (runtime.appCheck === undefined)
+            throw new Error('App Check is enforced without a verifier');
+          await runtime.appCheck.verify(req.header('x-firebase-appcheck'));
+        }
         const token = bearerToken(req.header('authorization'));
         let caller: Caller | null = null;
         if (token !== null) {

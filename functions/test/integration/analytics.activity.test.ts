@@ -280,6 +280,9 @@ describe('recordTaskActivity (task trigger → activity + day statistics)', () =
     });
     // A later client "task_started" for the same task must not shorten (or fake) the run.
     clock.set('2026-03-04T15:00:00Z');
+    // An event naming a task needs its user in the task's project.
+    await db.doc('projects/p1').set({ name: 'P', members: ['bob'] });
+    await db.doc('tasks/t4').set({ title: 'T4', projectId: 'p1' });
     await recordClientEvent(db, clock, {
       userId: 'bob',
       eventType: 'task_started',

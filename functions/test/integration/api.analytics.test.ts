@@ -41,6 +41,9 @@ beforeEach(async () => {
   const batch = db.batch();
   batch.set(db.doc(`users/${a.uid}`), { name: 'A', timezone: 'America/Los_Angeles' });
   batch.set(db.doc(`users/${b.uid}`), { name: 'B', timezone: 'Europe/Berlin' });
+  // The project and task the examples' events name (an event naming work needs membership).
+  batch.set(db.doc('projects/project_789'), { name: 'P', members: [a.uid, b.uid] });
+  batch.set(db.doc('tasks/task_456'), { title: 'T', projectId: 'project_789' });
   await batch.commit();
 });
 afterEach(() => fs.clear());
@@ -154,7 +157,7 @@ describe('POST /api/analytics/event', () => {
   it('a retry with the same eventId is stored and counted once; reusing it differently is 409', async () => {
     const body = {
       eventType: 'focus_session',
-      eventData: { duration: 1500, taskId: 't1' },
+      eventData: { duration: 1500, taskId: 'task_456' },
       eventId: 'phone-42:evt-7',
     };
     const first = await post(a, body);
@@ -323,6 +326,8 @@ async function scriptWeek(): Promise<void> {
   await client('2026-10-29T20:00:00Z', 'focus_session', { duration: 3600 });
   await client('2026-10-29T20:05:00Z', 'app_opened', { platform: 'android' });
   // Saturday 31st: the app reports a completion with 30 min; ann reopens t1 (credited to lee).
+  await db.doc('projects/pZ').set({ name: 'Z', members: [LEE] });
+  await db.doc('tasks/t9').set({ title: 'T9', projectId: 'pZ' });
   await client('2026-10-31T18:00:00Z', 'task_completed', {
     taskId: 't9',
     projectId: 'pZ',

@@ -42,6 +42,7 @@ export default async function globalSetup(): Promise<void> {
     running.push(server);
     process.env.FIRESTORE_EMULATOR_HOST = server.host;
     process.env.TASKFLOW_FIRESTORE_CONTROL_URL = server.controlUrl;
+    process.env.TASKFLOW_FIRESTORE_EMBEDDED = '1';
     process.stdout.write(
       `\nFirestore: embedded @firestore-emulator/server at ${server.host} (FIRESTORE_EMULATOR_HOST unset)\n`,
     );

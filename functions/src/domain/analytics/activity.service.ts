@@ -7,6 +7,7 @@ import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { parseOrThrow } from '../../core/validation';
 import { docId } from '../shared.schema';
+import { assertEventSubjects } from './event-subjects';
 import { ACTIVITY } from '../users/account.service';
 import { USERS } from '../users/preferences.service';
 import { isAlreadyExists } from '../workspaces/workspace.service';
@@ -246,6 +247,10 @@ export async function recordClientEvent(
 ): Promise<{ eventId: string; created: boolean }> {
   const retentionDays = retentionOf(options);
   const eventData = validateEventData(input.eventType, input.eventData);
+  // Custom event data is opaque (and counts in no task figure); declared types name real work.
+  if (!input.eventType.startsWith('custom.')) {
+    await assertEventSubjects(db, input.userId, eventData);
+  }
   const zones = await loadZones(db, [input.userId]);
   if (input.requireProfile === true && zones.get(input.userId) == null) {
     throw AppError.notFound(`User ${input.userId} not found`);

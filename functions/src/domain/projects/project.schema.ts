@@ -22,10 +22,12 @@ export type Project = z.infer<typeof projectSchema>;
 /** `projects/{id}` as stored. */
 export interface ProjectDoc {
   name: string;
-  description: string;
+  /** Optional: firestore.rules let a details edit drop it. */
+  description?: string;
   workspaceId: string;
   ownerId: string;
   members: string[];
   createdAt: Timestamp;
-  updatedAt: Timestamp;
+  /** Absent on documents written before it was kept. */
+  updatedAt?: Timestamp;
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { iso } from '../shared.schema';
+import { EPOCH, iso } from '../shared.schema';
 import { TASKS } from '../tasks/task.constants';
 import type { WorkspaceDoc } from '../workspaces/workspace.schema';
 import { WORKSPACES, isAlreadyExists, roleOf } from '../workspaces/workspace.service';
@@ -36,12 +36,13 @@ export function toProject(id: string, d: ProjectDoc): Project {
   return {
     id,
     name: d.name,
-    description: d.description,
+    description: d.description ?? '',
     workspaceId: d.workspaceId,
     ownerId: d.ownerId,
     members: d.members,
-    createdAt: iso(d.createdAt) ?? '',
-    updatedAt: iso(d.updatedAt) ?? '',
+    createdAt: iso(d.createdAt) ?? EPOCH,
+    // Documents written before updatedAt was kept (and the first demo seeds) have none.
+    updatedAt: iso(d.updatedAt) ?? iso(d.createdAt) ?? EPOCH,
   };
 }
 

@@ -2,6 +2,7 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
+import { badCursor, isCursorId, isTimestampParts } from '../../core/cursor';
 import { applyShape } from '../../core/query-shape';
 import { assertProjectMember, loadProject, loadProjectFor } from '../projects/project.service';
 import type { ProjectDoc } from '../projects/project.schema';
@@ -241,10 +242,6 @@ function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
-function badCursor(): AppError {
-  return AppError.validation([{ field: 'cursor', message: 'is not a cursor from this listing' }]);
-}
-
 function decodeCursor(raw: string, sort: TaskSort): Cursor {
   let c: unknown;
   try {
@@ -257,9 +254,8 @@ function decodeCursor(raw: string, sort: TaskSort): Cursor {
     c === null ||
     !('s' in c && 'v' in c && 'id' in c) ||
     c.s !== sort ||
-    typeof c.id !== 'string' ||
-    (c.v !== null &&
-      !(Array.isArray(c.v) && c.v.length === 2 && c.v.every((n) => Number.isInteger(n))))
+    !isCursorId(c.id) ||
+    (c.v !== null && !isTimestampParts(c.v))
   ) {
     throw badCursor();
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isDocumentId } from '../../core/firestore-limits';
 
 export const platformSchema = z.enum(['ios', 'android', 'web']);
 export type Platform = z.infer<typeof platformSchema>;
@@ -15,4 +16,6 @@ export const deviceIdSchema = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits and _ . : -');
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits and _ . : -')
+  // It names a document: Firestore refuses `.`, `..` and `__reserved__` ids.
+  .refine(isDocumentId, 'must not be "." or ".." or __reserved__');

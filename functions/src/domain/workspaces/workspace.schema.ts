@@ -25,10 +25,12 @@ export type Workspace = z.infer<typeof workspaceSchema>;
 /** `workspaces/{id}` as stored. */
 export interface WorkspaceDoc {
   name: string;
-  description: string;
+  /** Optional: firestore.rules let a details edit drop it. */
+  description?: string;
   ownerId: string;
   members: string[];
   roles: Record<string, WorkspaceRole>;
   createdAt: Timestamp;
-  updatedAt: Timestamp;
+  /** Absent on documents written before it was kept. */
+  updatedAt?: Timestamp;
 }

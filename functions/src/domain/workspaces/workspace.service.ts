@@ -10,7 +10,7 @@ import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import type { QueryShape } from '../../core/query-shape';
 import { applyShape } from '../../core/query-shape';
-import { iso } from '../shared.schema';
+import { EPOCH, iso } from '../shared.schema';
 import { USERS } from '../users/preferences.service';
 import type { Workspace, WorkspaceDoc, WorkspaceRole } from './workspace.schema';
 
@@ -35,12 +35,13 @@ export function toWorkspace(id: string, d: WorkspaceDoc): Workspace {
   return {
     id,
     name: d.name,
-    description: d.description,
+    description: d.description ?? '',
     ownerId: d.ownerId,
     members: d.members,
     roles: d.roles,
-    createdAt: iso(d.createdAt) ?? '',
-    updatedAt: iso(d.updatedAt) ?? '',
+    createdAt: iso(d.createdAt) ?? EPOCH,
+    // Documents written before updatedAt was kept (and the first demo seeds) have none.
+    updatedAt: iso(d.updatedAt) ?? iso(d.createdAt) ?? EPOCH,
   };
 }
 
