@@ -140,10 +140,8 @@ function demoDocuments(users, Timestamp) {
  */
 async function seedDemo(options = {}) {
   const projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? 'demo-taskflow';
-  if (!projectId.startsWith('demo-')) {
-    throw new Error(`refusing to seed "${projectId}": only demo-* (emulator-only) projects`);
-  }
-  // The Admin SDK reads these when its services are first used; set them before that.
+  // Always the emulators (never a real project's data, whatever its id): the Admin SDK reads these
+  // when its services are first used; set them before that.
   process.env.FIREBASE_AUTH_EMULATOR_HOST =
     options.authHost ?? process.env.FIREBASE_AUTH_EMULATOR_HOST ?? '127.0.0.1:9099';
   process.env.FIRESTORE_EMULATOR_HOST =
