@@ -44,6 +44,7 @@ export { quarterHourlyDigests, sendDigest } from './functions/digests.functions'
 export { getUserSummary, recordAnalyticsEvent } from './functions/analytics.callables';
 export { getDashboardStats } from './functions/dashboard.callables';
 export { exportUserData } from './functions/export.callables';
+export { searchTasks } from './functions/search.callables';
 export { onUserCreated, onUserDeleted } from './functions/auth.triggers';
 
 // Firestore triggers are exported lazily: `firebase-functions/firestore` loads firebase-admin at

@@ -28,6 +28,7 @@ import { COMPLETED_TASKS_QUERY, OPEN_TASKS_BY_DUE_QUERY } from './digests/digest
 import { DUE_DIGESTS_QUERY } from './digests/digest-sweep.service';
 import { DUE_REMINDERS_QUERY, OVERDUE_CHECKS_QUERY } from './reminders/sweeps';
 import { SCHEDULING_QUERIES } from './scheduling/queries';
+import { TASK_SEARCH_QUERY } from './search/task-search.service';
 import { allTaskListShapes } from './tasks/task-list.query';
 import { EXPORT_QUERIES } from './users/export.service';
 import {
@@ -78,6 +79,8 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   DUE_DIGESTS_QUERY,
   COMPLETED_TASKS_QUERY,
   OPEN_TASKS_BY_DUE_QUERY,
+  // Task search (search/task-search.service.ts): candidates of some projects holding one token.
+  TASK_SEARCH_QUERY,
   // Scheduling (scheduling/queries.ts): the job dispatcher, jobs API, recurring tasks, cleanup.
   ...SCHEDULING_QUERIES,
   // Account deletion (account.service.ts): single-field filters, served by automatic indexes.

@@ -33,6 +33,7 @@ export const operations: readonly Operation[] = [
   projects.addProjectMemberOp,
   projects.removeProjectMemberOp,
   tasks.listTasksOp,
+  tasks.searchTasksOp,
   tasks.createTaskOp,
   tasks.getTaskOp,
   tasks.replaceTaskOp,

@@ -40,6 +40,7 @@ describe('src/index (the deployed manifest)', () => {
         'releaseDeliveries',
         'removeProjectMember',
         'removeWorkspaceMember',
+        'searchTasks',
         'sendBulkNotification',
         'sendDigest',
         'sendDueReminders',
