@@ -10,13 +10,19 @@ export {
   updatePreferences,
 } from './functions/users.callables';
 export {
+  acceptInvitation,
   addProjectMember,
   addWorkspaceMember,
   changeWorkspaceMemberRole,
   createProject,
   createWorkspace,
+  declineInvitation,
+  inviteToWorkspace,
+  listMyInvitations,
+  listWorkspaceInvitations,
   removeProjectMember,
   removeWorkspaceMember,
+  revokeInvitation,
 } from './functions/workspaces.callables';
 export {
   deleteNotification,

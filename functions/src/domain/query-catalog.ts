@@ -27,6 +27,10 @@ import {
 import { COMPLETED_TASKS_QUERY, OPEN_TASKS_BY_DUE_QUERY } from './digests/digest-content';
 import { DUE_DIGESTS_QUERY } from './digests/digest-sweep.service';
 import { DUE_REMINDERS_QUERY, OVERDUE_CHECKS_QUERY } from './reminders/sweeps';
+import {
+  MY_INVITATIONS_QUERY,
+  WORKSPACE_INVITATIONS_QUERY,
+} from './invitations/invitation.service';
 import { SCHEDULING_QUERIES } from './scheduling/queries';
 import { TASK_SEARCH_QUERY } from './search/task-search.service';
 import { allTaskListShapes } from './tasks/task-list.query';
@@ -79,6 +83,9 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   DUE_DIGESTS_QUERY,
   COMPLETED_TASKS_QUERY,
   OPEN_TASKS_BY_DUE_QUERY,
+  // Invitations (invitations/invitation.service.ts): a workspace's, and an address's, open ones.
+  WORKSPACE_INVITATIONS_QUERY,
+  MY_INVITATIONS_QUERY,
   // Task search (search/task-search.service.ts): candidates of some projects holding one token.
   TASK_SEARCH_QUERY,
   // Scheduling (scheduling/queries.ts): the job dispatcher, jobs API, recurring tasks, cleanup.
@@ -177,6 +184,18 @@ export const CLIENT_QUERY_CATALOG: readonly ClientQuery[] = [
     path: 'projects',
     shape: MY_PROJECTS_IN_WORKSPACE_QUERY,
     values: { workspaceId: { from: 'workspace' }, arrayContains: caller },
+  },
+  {
+    name: 'workspaceInvitations',
+    path: 'invitations',
+    shape: WORKSPACE_INVITATIONS_QUERY,
+    values: { workspaceId: { from: 'workspace' }, status: { value: 'pending' } },
+  },
+  {
+    name: 'myInvitations',
+    path: 'invitations',
+    shape: MY_INVITATIONS_QUERY,
+    values: { email: { from: 'callerEmail' }, status: { value: 'pending' } },
   },
 ];
 

@@ -20,7 +20,12 @@ export function firebaseTokenVerifier(auth: Auth): TokenVerifier {
     async verify(idToken, checkRevoked) {
       try {
         const decoded = await auth.verifyIdToken(idToken, checkRevoked);
-        return { uid: decoded.uid, admin: decoded.admin === true, email: decoded.email };
+        return {
+          uid: decoded.uid,
+          admin: decoded.admin === true,
+          email: decoded.email,
+          emailVerified: decoded.email_verified === true,
+        };
       } catch (e) {
         const code = codeOf(e);
         if (code === 'auth/id-token-revoked' || code === 'auth/user-disabled') {

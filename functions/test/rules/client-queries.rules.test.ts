@@ -39,6 +39,19 @@ function task(fields: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
+function invitation(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    workspaceId: 'w1',
+    workspaceName: 'Acme',
+    role: 'member',
+    status: 'pending',
+    invitedBy: 'pete',
+    createdAt: PAST,
+    expiresAt: at('2030-01-01T00:00:00Z'),
+    ...fields,
+  };
+}
+
 const FIXTURES: Docs = {
   'workspaces/w1': {
     name: 'Acme',
@@ -106,6 +119,11 @@ const FIXTURES: Docs = {
   'tasks/t-pete-p1': task({ assigneeId: 'pete', dueDate: at('2030-04-01T09:00:00Z') }),
   'tasks/t-pete-p2': task({ projectId: 'p2', assigneeId: 'pete' }),
   'tasks/t-unassigned': task({ assigneeId: null, dueDate: null }),
+  // Invitations: one to zoe for w1 (mia's workspace), one to mia's address for w3 (not hers
+  // yet), one already accepted.
+  'invitations/i-zoe': invitation({ email: 'zoe@taskflow.test' }),
+  'invitations/i-mia': invitation({ workspaceId: 'w3', email: MIA_EMAIL }),
+  'invitations/i-old': invitation({ email: 'old@taskflow.test', status: 'accepted' }),
   'users/mia/notifications/n-unread': {
     type: 'task_assigned',
     title: 'Assigned',
@@ -273,5 +291,37 @@ describe('my tasks across my projects', () => {
       .where('deletedAt', '==', null)
       .get();
     expect(mine.docs.map((d) => d.id)).not.toContain('t-mia-p3');
+  });
+});
+
+describe('invitations', () => {
+  const unverified = () => rules.as('mia', { email: MIA_EMAIL, email_verified: false });
+
+  it('the invitee reads their own by verified address (any letter case), not before verifying', async () => {
+    await assertSucceeds(member().doc('invitations/i-mia').get());
+    await assertSucceeds(
+      rules
+        .as('mia', { email: 'Mia@TaskFlow.test', email_verified: true })
+        .doc('invitations/i-mia')
+        .get(),
+    );
+    await assertFails(unverified().doc('invitations/i-mia').get());
+    await assertFails(unverified().collection('invitations').where('email', '==', MIA_EMAIL).get());
+  });
+
+  it("workspace members read the workspace's invitations; nobody else reads them", async () => {
+    await assertSucceeds(member().doc('invitations/i-zoe').get());
+    await assertFails(outsider().doc('invitations/i-zoe').get());
+    await assertFails(member().collection('invitations').where('workspaceId', '==', 'w3').get());
+  });
+
+  it('no client writes an invitation, not even a member or the invitee', async () => {
+    await assertFails(member().doc('invitations/i-mia').update({ status: 'accepted' }));
+    await assertFails(member().doc('invitations/i-zoe').delete());
+    await assertFails(
+      member()
+        .doc('invitations/new')
+        .set(invitation({ email: 'friend@taskflow.test' })),
+    );
   });
 });

@@ -9,6 +9,7 @@ describe('src/index (the deployed manifest)', () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const index = require('../../src/index') as Record<string, unknown>;
       expect(Object.keys(index).sort()).toEqual([
+        'acceptInvitation',
         'addProjectMember',
         'addWorkspaceMember',
         'api',
@@ -17,6 +18,7 @@ describe('src/index (the deployed manifest)', () => {
         'createProject',
         'createWorkspace',
         'dailyCleanup',
+        'declineInvitation',
         'deleteNotification',
         'deleteNotifications',
         'dispatchScheduledJobs',
@@ -26,7 +28,10 @@ describe('src/index (the deployed manifest)', () => {
         'getPreferences',
         'getUnreadCount',
         'getUserSummary',
+        'inviteToWorkspace',
+        'listMyInvitations',
         'listNotifications',
+        'listWorkspaceInvitations',
         'markAllNotificationsRead',
         'markNotification',
         'notifyTaskAssignment',
@@ -40,6 +45,7 @@ describe('src/index (the deployed manifest)', () => {
         'releaseDeliveries',
         'removeProjectMember',
         'removeWorkspaceMember',
+        'revokeInvitation',
         'searchTasks',
         'sendBulkNotification',
         'sendDigest',
