@@ -1,3 +1,4 @@
+import { firebaseAccounts } from '../src/infra/auth/firebase-accounts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -170,6 +171,7 @@ function appOf(db: Firestore, variant: Variant, authProjectId: string): express.
       messenger: fcmMessenger(recordingMessaging(), { clock: systemClock }),
       mailer: countingMailer(),
       notifications,
+      accounts: firebaseAccounts(auth),
     },
     tokens: variant === 'no-verify' ? decodeOnly : firebaseTokenVerifier(auth),
     limiter:

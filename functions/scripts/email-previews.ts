@@ -73,6 +73,15 @@ const settingsUrl = `${BASE}/settings/notifications`;
 
 /** The previews, in the order of the index page. */
 export const EMAIL_PREVIEWS: readonly EmailPreview[] = [
+  email('invitation', 'An invitation to join a workspace', {
+    kind: 'invitation',
+    inviterName: 'Alice Martin',
+    workspaceName: 'Launch crew',
+    role: 'member',
+    acceptUrl: 'https://taskflow.example.com/invitations/inv-1',
+    expiresAt: new Date('2026-12-15T09:00:00Z'),
+    timeZone: 'Europe/Berlin',
+  }),
   email('task-assigned', 'A task was assigned to the recipient', {
     kind: 'task_event',
     changes: [

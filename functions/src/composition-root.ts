@@ -36,6 +36,8 @@ function buildRuntime(): Runtime {
   const { firestoreRateLimiter } =
     require('./infra/rate-limiter') as typeof import('./infra/rate-limiter');
   const { systemClock } = require('./core/clock') as typeof import('./core/clock');
+  const { firebaseAccounts } =
+    require('./infra/auth/firebase-accounts') as typeof import('./infra/auth/firebase-accounts');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
   // The default app (other apps a process may hold are not ours to reuse).
@@ -57,6 +59,8 @@ function buildRuntime(): Runtime {
       ...notificationChannels(app, db, params, notifications, transport),
       notifications,
       analyticsRetentionDays: params.ANALYTICS_RETENTION_DAYS.value(),
+      accounts: firebaseAccounts(getAuth(app)),
+      invitationTtlDays: params.INVITATION_TTL_DAYS.value(),
     },
     tokens: firebaseTokenVerifier(getAuth(app)),
     appCheck: firebaseAppCheckVerifier(app),

@@ -60,6 +60,7 @@ export async function runCallable(
           uid: request.auth.uid,
           admin: request.auth.token.admin === true,
           email: request.auth.token.email,
+          emailVerified: request.auth.token.email_verified === true,
         };
   const logger = runtime.logger.child({ requestId, function: op.name, userId: caller?.uid });
   try {

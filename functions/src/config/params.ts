@@ -129,6 +129,11 @@ export const ANALYTICS_RETENTION_DAYS = defineInt('ANALYTICS_RETENTION_DAYS', {
   description: 'Days an activity event is kept before the Firestore TTL policy deletes it (1–3650)',
 });
 
+export const INVITATION_TTL_DAYS = defineInt('INVITATION_TTL_DAYS', {
+  default: 14,
+  description: 'Days a workspace invitation can be accepted (1–90)',
+});
+
 // ---- Scheduling and cleanup ----
 
 export const INBOX_READ_RETENTION_DAYS = defineInt('INBOX_READ_RETENTION_DAYS', {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Mailer, Messenger } from '../domain/notifications/channels';
 import type { NotificationSettings } from '../domain/notifications/settings';
+import type { AccountDirectory } from '../domain/users/accounts';
 import type { Clock } from './clock';
 import { AppError } from './errors';
 import type { Logger } from './logger';
@@ -19,6 +20,8 @@ export interface Caller {
   uid: string;
   admin: boolean;
   email?: string | undefined;
+  /** The token's `email_verified` claim: Firebase Auth has verified `email`. */
+  emailVerified?: boolean | undefined;
 }
 
 /** What every handler receives besides its input: the caller, request-scoped logging, deps. */
@@ -46,6 +49,10 @@ export interface Deps {
   notifications: NotificationSettings;
   /** `ANALYTICS_RETENTION_DAYS`: days activity events are kept (TTL); absent → the default, 400. */
   analyticsRetentionDays?: number;
+  /** Sign-in accounts (Firebase Auth): finds an invitee's account by email. */
+  accounts: AccountDirectory;
+  /** `INVITATION_TTL_DAYS`: days an invitation stays open; absent → the default, 14. */
+  invitationTtlDays?: number;
 }
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

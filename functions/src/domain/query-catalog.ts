@@ -28,7 +28,12 @@ import {
 import { COMPLETED_TASKS_QUERY, OPEN_TASKS_BY_DUE_QUERY } from './digests/digest-content';
 import { DUE_DIGESTS_QUERY } from './digests/digest-sweep.service';
 import { DUE_REMINDERS_QUERY, OVERDUE_CHECKS_QUERY } from './reminders/sweeps';
+import {
+  MY_INVITATIONS_QUERY,
+  WORKSPACE_INVITATIONS_QUERY,
+} from './invitations/invitation.service';
 import { SCHEDULING_QUERIES } from './scheduling/queries';
+import { TASK_SEARCH_QUERY } from './search/task-search.service';
 import { allTaskListShapes } from './tasks/task-list.query';
 import { EXPORT_QUERIES } from './users/export.service';
 import {
@@ -80,6 +85,11 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   DUE_DIGESTS_QUERY,
   COMPLETED_TASKS_QUERY,
   OPEN_TASKS_BY_DUE_QUERY,
+  // Invitations (invitations/invitation.service.ts): a workspace's, and an address's, open ones.
+  WORKSPACE_INVITATIONS_QUERY,
+  MY_INVITATIONS_QUERY,
+  // Task search (search/task-search.service.ts): candidates of some projects holding one token.
+  TASK_SEARCH_QUERY,
   // Scheduling (scheduling/queries.ts): the job dispatcher, jobs API, recurring tasks, cleanup.
   ...SCHEDULING_QUERIES,
   // Account deletion (account.service.ts): single-field filters, served by automatic indexes.
@@ -90,22 +100,106 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   { collection: 'deliveries', equals: ['recipientId'], orderBy: [] },
 ];
 
-/** Queries of the Flutter app (Firestore SDK under firestore.rules). */
-export const CLIENT_QUERIES: readonly QueryShape[] = [
-  // My open tasks, soonest due first.
-  { collection: 'tasks', equals: ['assigneeId', 'deletedAt'], orderBy: [['dueDate', 'asc']] },
-  // A project's tasks by status, soonest due first.
+/**
+ * Where a filter value of a client query comes from, as the app fills it in: the signed-in user's
+ * uid or verified email, the id of a project or workspace the user has open, or a fixed value.
+ */
+export type ClientValue =
+  | { from: 'caller' }
+  | { from: 'callerEmail' }
+  | { from: 'project' }
+  | { from: 'workspace' }
+  | { value: string | boolean | null };
+
+/** One query of the Flutter app (Firestore SDK under firestore.rules). */
+export interface ClientQuery {
+  /** Stable name, used by the app's docs and the tests. */
+  name: string;
+  /** Collection path; `{uid}` is the signed-in user's uid (`users/{uid}/notifications`). */
+  path: string;
+  shape: QueryShape;
+  /** The value of each `equals` field, and of `arrayContains` (key `arrayContains`). */
+  values: Readonly<Record<string, ClientValue>>;
+}
+
+const caller = { from: 'caller' } as const;
+const project = { from: 'project' } as const;
+const nul = { value: null } as const;
+
+/**
+ * Queries of the Flutter app. Each one is run under the security rules by
+ * `test/rules/client-queries.rules.test.ts` (as a member: allowed, the right documents; as an
+ * outsider with the member's values: denied) and checked against firestore.indexes.json by
+ * `test/unit/indexes.test.ts`: a query added here is tested by both without more code.
+ */
+export const CLIENT_QUERY_CATALOG: readonly ClientQuery[] = [
   {
-    collection: 'tasks',
-    equals: ['projectId', 'status', 'deletedAt'],
-    orderBy: [['dueDate', 'asc']],
+    name: 'myTasks',
+    path: 'tasks',
+    shape: {
+      collection: 'tasks',
+      equals: ['assigneeId', 'deletedAt'],
+      orderBy: [['dueDate', 'asc']],
+    },
+    values: { assigneeId: caller, deletedAt: nul },
   },
-  // A project board, newest first.
-  { collection: 'tasks', equals: ['projectId', 'deletedAt'], orderBy: [['createdAt', 'desc']] },
-  // My inbox by time, and its unread tab.
-  { collection: 'notifications', equals: [], orderBy: [['createdAt', 'desc']] },
-  { collection: 'notifications', equals: ['read'], orderBy: [['createdAt', 'desc']] },
-  // My workspaces and projects.
-  MY_WORKSPACES_QUERY,
-  MY_PROJECTS_IN_WORKSPACE_QUERY,
+  {
+    name: 'projectTasksByStatus',
+    path: 'tasks',
+    shape: {
+      collection: 'tasks',
+      equals: ['projectId', 'status', 'deletedAt'],
+      orderBy: [['dueDate', 'asc']],
+    },
+    values: { projectId: project, status: { value: 'todo' }, deletedAt: nul },
+  },
+  {
+    name: 'projectBoard',
+    path: 'tasks',
+    shape: {
+      collection: 'tasks',
+      equals: ['projectId', 'deletedAt'],
+      orderBy: [['createdAt', 'desc']],
+    },
+    values: { projectId: project, deletedAt: nul },
+  },
+  {
+    name: 'inbox',
+    path: 'users/{uid}/notifications',
+    shape: { collection: 'notifications', equals: [], orderBy: [['createdAt', 'desc']] },
+    values: {},
+  },
+  {
+    name: 'unreadInbox',
+    path: 'users/{uid}/notifications',
+    shape: { collection: 'notifications', equals: ['read'], orderBy: [['createdAt', 'desc']] },
+    values: { read: { value: false } },
+  },
+  {
+    name: 'myWorkspaces',
+    path: 'workspaces',
+    shape: MY_WORKSPACES_QUERY,
+    values: { arrayContains: caller },
+  },
+  {
+    name: 'myProjectsInWorkspace',
+    path: 'projects',
+    shape: MY_PROJECTS_IN_WORKSPACE_QUERY,
+    values: { workspaceId: { from: 'workspace' }, arrayContains: caller },
+  },
+  {
+    name: 'workspaceInvitations',
+    path: 'invitations',
+    shape: WORKSPACE_INVITATIONS_QUERY,
+    values: { workspaceId: { from: 'workspace' }, status: { value: 'pending' } },
+  },
+  {
+    name: 'myInvitations',
+    path: 'invitations',
+    shape: MY_INVITATIONS_QUERY,
+    values: { email: { from: 'callerEmail' }, status: { value: 'pending' } },
+  },
 ];
+
+/** The shapes of {@link CLIENT_QUERY_CATALOG}, for the index check. */
+export const CLIENT_QUERIES: readonly QueryShape[] = CLIENT_QUERY_CATALOG.map((q) => q.shape);

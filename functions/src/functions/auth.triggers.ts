@@ -36,6 +36,7 @@ function accountOf(record: UserRecord): NewAccount {
   return {
     uid: record.uid,
     email: record.email,
+    emailVerified: record.emailVerified,
     displayName: record.displayName,
     photoURL: record.photoURL,
   };

@@ -6,6 +6,7 @@ import { NOTIFY_SECRETS } from '../config/params';
 const analyticsOps = () => import('../operations/analytics.operations');
 const dashboardOps = () => import('../operations/dashboard.operations');
 const exportOps = () => import('../operations/export.operations');
+const invitationsOps = () => import('../operations/invitations.operations');
 const messagingOps = () => import('../operations/messaging.operations');
 const notificationsOps = () => import('../operations/notifications.operations');
 const projectsOps = () => import('../operations/projects.operations');
@@ -18,6 +19,9 @@ const workspacesOps = () => import('../operations/workspaces.operations');
  * Every operation as a callable of the same name (the Flutter app calls these with
  * `httpsCallable`): the same access rules, validation and handler as its REST route.
  */
+export const acceptInvitation = callableFor(() =>
+  invitationsOps().then((m) => m.acceptInvitationOp),
+);
 export const addProjectMember = callableFor(() => projectsOps().then((m) => m.addProjectMemberOp));
 export const addWorkspaceMember = callableFor(() =>
   workspacesOps().then((m) => m.addWorkspaceMemberOp),
@@ -32,6 +36,9 @@ export const createScheduledTask = callableFor(() =>
 );
 export const createTask = callableFor(() => tasksOps().then((m) => m.createTaskOp));
 export const createWorkspace = callableFor(() => workspacesOps().then((m) => m.createWorkspaceOp));
+export const declineInvitation = callableFor(() =>
+  invitationsOps().then((m) => m.declineInvitationOp),
+);
 export const deleteNotification = callableFor(() =>
   notificationsOps().then((m) => m.deleteNotificationOp),
 );
@@ -64,6 +71,13 @@ export const getTask = callableFor(() => tasksOps().then((m) => m.getTaskOp));
 export const getUnreadCount = callableFor(() => notificationsOps().then((m) => m.getUnreadCountOp));
 export const getUserSummary = callableFor(() => analyticsOps().then((m) => m.getUserSummaryOp));
 export const getWorkspace = callableFor(() => workspacesOps().then((m) => m.getWorkspaceOp));
+export const inviteToWorkspace = callableFor(
+  () => invitationsOps().then((m) => m.inviteToWorkspaceOp),
+  { secrets: NOTIFY_SECRETS },
+);
+export const listMyInvitations = callableFor(() =>
+  invitationsOps().then((m) => m.listMyInvitationsOp),
+);
 export const listNotifications = callableFor(() =>
   notificationsOps().then((m) => m.listNotificationsOp),
 );
@@ -75,6 +89,9 @@ export const listScheduledTasks = callableFor(() =>
   scheduledJobsOps().then((m) => m.listScheduledJobsOp),
 );
 export const listTasks = callableFor(() => tasksOps().then((m) => m.listTasksOp));
+export const listWorkspaceInvitations = callableFor(() =>
+  invitationsOps().then((m) => m.listWorkspaceInvitationsOp),
+);
 export const listWorkspaces = callableFor(() => workspacesOps().then((m) => m.listWorkspacesOp));
 export const markAllNotificationsRead = callableFor(() =>
   notificationsOps().then((m) => m.markAllNotificationsReadOp),
@@ -98,10 +115,14 @@ export const removeWorkspaceMember = callableFor(() =>
 );
 export const replaceTask = callableFor(() => tasksOps().then((m) => m.replaceTaskOp));
 export const restoreTask = callableFor(() => tasksOps().then((m) => m.restoreTaskOp));
+export const revokeInvitation = callableFor(() =>
+  invitationsOps().then((m) => m.revokeInvitationOp),
+);
 export const runScheduledTask = callableFor(
   () => scheduledJobsOps().then((m) => m.runScheduledJobOp),
   { secrets: NOTIFY_SECRETS },
 );
+export const searchTasks = callableFor(() => tasksOps().then((m) => m.searchTasksOp));
 export const sendBulkNotification = callableFor(
   () => messagingOps().then((m) => m.sendBulkNotificationOp),
   { secrets: NOTIFY_SECRETS },

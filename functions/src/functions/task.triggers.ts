@@ -36,13 +36,15 @@ function parseTask(data: unknown): TaskState | null | 'invalid' {
 }
 
 /**
- * `onTaskWritten`: every write to a task, delivered at least once and retried on failure. Four
+ * `onTaskWritten`: every write to a task, delivered at least once and retried on failure. Five
  * independent effects, each idempotent in its own domain module so a redelivery (or the retry of
  * one that failed) repeats nothing:
  * - notifications: assigned/reassigned, status changed, completed → inbox, push, email;
  * - reminders: (re)arm the due-date reminder and overdue bookkeeping;
  * - analytics: task lifecycle activity and per-day statistics;
- * - recurrence: the next occurrence of a completed recurring task.
+ * - recurrence: the next occurrence of a completed recurring task;
+ * - search: the task's search tokens, in `taskSearch/{taskId}` (never in the task itself, so
+ *   indexing does not fire this trigger again).
  * They run side by side; if any fails the event fails (and is retried) after the others finished.
  * A document that is not a valid task gets no notifications (a retry could not fix it).
  */
@@ -56,6 +58,7 @@ export const onTaskWritten = onDocumentWritten(
       { armTaskReminders },
       { recordTaskActivity },
       { spawnNextOccurrence },
+      { indexTaskForSearch },
     ] = await Promise.all([
       import('../composition-root'),
       import('../domain/notifications/task-notifier'),
@@ -63,6 +66,7 @@ export const onTaskWritten = onDocumentWritten(
       import('../domain/reminders/arming'),
       import('../domain/analytics/activity.service'),
       import('../domain/tasks/recurrence'),
+      import('../domain/search/task-search.service'),
     ]);
     const runtime = getRuntime();
     const { deps } = runtime;
@@ -95,6 +99,11 @@ export const onTaskWritten = onDocumentWritten(
         { retentionDays: deps.analyticsRetentionDays },
       ),
       recurrence: spawnNextOccurrence(deps.db, deps.clock, write),
+      search: indexTaskForSearch(deps.db, deps.clock, {
+        taskId,
+        before: rawBefore,
+        after: rawAfter,
+      }),
     };
     const names = Object.keys(effects);
     const results = await Promise.allSettled(Object.values(effects));

@@ -56,6 +56,7 @@ export function firebaseTokenVerifier(
           uid: decoded.uid,
           admin: decoded.admin === true,
           email: decoded.email,
+          emailVerified: decoded.email_verified === true,
         };
         if (typeof decoded.exp === 'number') {
           if (verified.size >= maxEntries) {

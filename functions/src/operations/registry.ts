@@ -1,5 +1,6 @@
 import type { Operation } from '../core/operation';
 import * as analytics from './analytics.operations';
+import * as invitations from './invitations.operations';
 import * as dashboard from './dashboard.operations';
 import * as dataExport from './export.operations';
 import * as messaging from './messaging.operations';
@@ -27,12 +28,19 @@ export const operations: readonly Operation[] = [
   workspaces.addWorkspaceMemberOp,
   workspaces.changeWorkspaceMemberRoleOp,
   workspaces.removeWorkspaceMemberOp,
+  invitations.inviteToWorkspaceOp,
+  invitations.listWorkspaceInvitationsOp,
+  invitations.listMyInvitationsOp,
+  invitations.acceptInvitationOp,
+  invitations.declineInvitationOp,
+  invitations.revokeInvitationOp,
   projects.createProjectOp,
   projects.listProjectsOp,
   projects.getProjectOp,
   projects.addProjectMemberOp,
   projects.removeProjectMemberOp,
   tasks.listTasksOp,
+  tasks.searchTasksOp,
   tasks.createTaskOp,
   tasks.getTaskOp,
   tasks.replaceTaskOp,

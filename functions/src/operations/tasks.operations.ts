@@ -17,7 +17,8 @@ import {
   toggleComplete,
   updateTask,
 } from '../domain/tasks/task.service';
-import { flagField, limitField, success } from './fields';
+import { searchTasks } from '../domain/search/task-search.service';
+import { flagField, limitField, pageLimitField, success } from './fields';
 
 const tags = ['tasks'];
 const taskId = taskIdSchema;
@@ -45,6 +46,25 @@ export const listTasksOp = defineOperation({
   }),
   output: z.object({ tasks: z.array(taskSchema), nextCursor: z.string().nullable() }),
   handler: (input, ctx) => listTasks(ctx.deps.db, requireCaller(ctx), input),
+});
+
+export const searchTasksOp = defineOperation({
+  name: 'searchTasks',
+  summary: 'Search tasks by words of their title and description',
+  description:
+    'Each word of `q` must start a word of the title or description (case and accents ignored; ' +
+    'words of 2+ letters, the first 15 letters compared). In `projectId` (a project you are a ' +
+    'member of), or across all your projects. Soft-deleted tasks are not found; most recently ' +
+    'updated first. The index follows a write within seconds (the task trigger keeps it).',
+  access: 'user',
+  http: { method: 'get', path: '/tasks/search', tags },
+  input: z.strictObject({
+    q: z.string().trim().min(1).max(200),
+    projectId: docId.optional(),
+    limit: pageLimitField(20),
+  }),
+  output: z.object({ tasks: z.array(taskSchema) }),
+  handler: (input, ctx) => searchTasks(ctx.deps.db, requireCaller(ctx), input),
 });
 
 export const createTaskOp = defineOperation({

@@ -60,8 +60,11 @@ export const getWorkspaceOp = defineOperation({
 
 export const addWorkspaceMemberOp = defineOperation({
   name: 'addWorkspaceMember',
-  summary: 'Add a member (owners/admins; only owners grant owner)',
-  access: 'user',
+  summary: 'Add a user by uid without an invitation (platform admins only)',
+  description:
+    'For support and migrations. Members invite people by email instead ' +
+    '(`inviteToWorkspace`): nobody joins a workspace without accepting.',
+  access: 'admin',
   http: { method: 'post', path: '/workspaces/:workspaceId/members', tags },
   input: z.strictObject({ workspaceId, userId: uid, role: workspaceRoleSchema.default('member') }),
   output: workspaceSchema,

@@ -275,12 +275,27 @@ describe('deleteUserData', () => {
 });
 
 describe('onUserCreated / onUserDeleted (the deployed triggers)', () => {
+  it('copies the sign-in address to the profile only once Firebase Auth has verified it', async () => {
+    setRuntimeForTesting(testRuntime(db, { clock }));
+    const record = fft.auth.makeUserRecord({
+      uid: 'hedy',
+      email: 'hedy@taskflow.test',
+      emailVerified: false,
+      displayName: 'Hedy',
+    });
+    await fft.wrap(onUserCreated)(record, { eventId: 'event-unverified' });
+    // The notification engine emails the profile's address: an unverified one is not kept.
+    const profile = await data('users/hedy');
+    expect(profile).toMatchObject({ name: 'Hedy', email: null });
+  });
+
   it('create a profile once however often the event is delivered, then delete it', async () => {
     const runtime = testRuntime(db, { clock });
     setRuntimeForTesting(runtime);
     const record = fft.auth.makeUserRecord({
       uid: 'grace',
       email: 'grace@taskflow.test',
+      emailVerified: true,
       displayName: 'Grace Hopper',
     });
     const created = fft.wrap(onUserCreated);

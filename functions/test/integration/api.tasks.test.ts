@@ -12,15 +12,21 @@ const clock = new FixedClock('2026-11-23T10:00:00Z');
 let a: TestUser;
 let b: TestUser;
 let c: TestUser;
+let root: TestUser;
 let app: Express;
 let projectId: string;
 
 beforeAll(async () => {
-  [a, b, c] = await Promise.all([createTestUser(), createTestUser(), createTestUser()]);
+  [a, b, c, root] = await Promise.all([
+    createTestUser(),
+    createTestUser(),
+    createTestUser(),
+    createTestUser({ admin: true }),
+  ]);
   app = createApp(testRuntime(fs.db, { clock }), operations);
 });
 
-/** A creates a workspace and a project and adds B to both; C stays outside. */
+/** A creates a workspace and a project and adds B to both (B joins the workspace through a platform admin); C stays outside. */
 beforeEach(async () => {
   clock.set('2026-11-23T10:00:00Z');
   await Promise.all([a, b, c].map((u) => fs.db.doc(`users/${u.uid}`).set({ email: u.email })));
@@ -31,7 +37,7 @@ beforeEach(async () => {
     .expect(201);
   await request(app)
     .post(`/api/workspaces/${ws.body.id}/members`)
-    .set('Authorization', a.bearer)
+    .set('Authorization', root.bearer)
     .send({ userId: b.uid })
     .expect(200);
   const project = await request(app)

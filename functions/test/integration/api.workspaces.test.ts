@@ -39,10 +39,11 @@ async function workspaceWith(members: [TestUser, 'admin' | 'member'][] = []) {
     .set('Authorization', a.bearer)
     .send({ name: 'Acme', description: 'Team space' })
     .expect(201);
+  // Adding by uid is for platform admins (members invite by email, see invitations tests).
   for (const [user, role] of members) {
     await request(app)
       .post(`/api/workspaces/${ws.body.id}/members`)
-      .set('Authorization', a.bearer)
+      .set('Authorization', admin.bearer)
       .send({ userId: user.uid, role })
       .expect(200);
   }
@@ -113,10 +114,21 @@ describe('workspaces', () => {
       [b, 'admin'],
       [d, 'member'],
     ]);
-    // An admin adds a member; a plain member cannot; an outsider cannot.
+    // Nobody but a platform admin adds a uid without consent, not even a workspace owner or
+    // admin (they invite by email); members and outsiders cannot either.
     await request(app)
       .post(`/api/workspaces/${ws}/members`)
       .set('Authorization', b.bearer)
+      .send({ userId: c.uid })
+      .expect(403);
+    await request(app)
+      .post(`/api/workspaces/${ws}/members`)
+      .set('Authorization', a.bearer)
+      .send({ userId: c.uid })
+      .expect(403);
+    await request(app)
+      .post(`/api/workspaces/${ws}/members`)
+      .set('Authorization', admin.bearer)
       .send({ userId: c.uid })
       .expect(200);
     await request(app)
@@ -160,7 +172,7 @@ describe('workspaces', () => {
     const ws = await workspaceWith([[b, 'member']]);
     const unknown = await request(app)
       .post(`/api/workspaces/${ws}/members`)
-      .set('Authorization', a.bearer)
+      .set('Authorization', admin.bearer)
       .send({ userId: 'no-such-user' })
       .expect(422);
     expect(unknown.body).toMatchObject({
@@ -169,17 +181,17 @@ describe('workspaces', () => {
     });
     await request(app)
       .post(`/api/workspaces/${ws}/members`)
-      .set('Authorization', a.bearer)
+      .set('Authorization', admin.bearer)
       .send({ userId: b.uid, role: 'member' })
       .expect(200);
     await request(app)
       .post(`/api/workspaces/${ws}/members`)
-      .set('Authorization', a.bearer)
+      .set('Authorization', admin.bearer)
       .send({ userId: b.uid, role: 'admin' })
       .expect(409);
     const bad = await request(app)
       .post(`/api/workspaces/${ws}/members`)
-      .set('Authorization', a.bearer)
+      .set('Authorization', admin.bearer)
       .send({ userId: b.uid, role: 'superuser' })
       .expect(400);
     expect(bad.body.message).toContain('role');

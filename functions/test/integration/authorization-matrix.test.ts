@@ -87,6 +87,12 @@ const matrix: Record<string, Row> = {
     expect: everyoneSignedIn(201),
   },
   listWorkspaces: { method: 'get', path: () => '/api/workspaces', expect: everyoneSignedIn(200) },
+  searchTasks: {
+    method: 'get',
+    path: () => '/api/tasks/search',
+    query: () => ({ q: 'task', projectId: P }),
+    expect: membersOnly(200),
+  },
   getWorkspace: {
     method: 'get',
     path: () => `/api/workspaces/${fixture().W}`,
@@ -96,8 +102,40 @@ const matrix: Record<string, Row> = {
     method: 'post',
     path: () => `/api/workspaces/${W}/members`,
     body: () => ({ userId: member.uid }),
-    // A plain member may not manage members; an admin (platform) may.
-    expect: { anonymous: 401, outsider: 403, member: 403, admin: 200 },
+    // Adding a uid without consent: platform admins only (members invite by email).
+    expect: adminOnly(200),
+  },
+  inviteToWorkspace: {
+    method: 'post',
+    path: () => `/api/workspaces/${W}/invitations`,
+    body: () => ({ email: 'new.person@taskflow.test' }),
+    expect: membersOnly(201),
+  },
+  listWorkspaceInvitations: {
+    method: 'get',
+    path: () => `/api/workspaces/${W}/invitations`,
+    expect: membersOnly(200),
+  },
+  // The test accounts' addresses are not verified: invitations by address need that first.
+  listMyInvitations: {
+    method: 'get',
+    path: () => '/api/invitations',
+    expect: everyoneSignedIn(400),
+  },
+  acceptInvitation: {
+    method: 'post',
+    path: () => '/api/invitations/inv-none/accept',
+    expect: everyoneSignedIn(400),
+  },
+  declineInvitation: {
+    method: 'post',
+    path: () => '/api/invitations/inv-none/decline',
+    expect: everyoneSignedIn(400),
+  },
+  revokeInvitation: {
+    method: 'post',
+    path: () => '/api/invitations/inv-none/revoke',
+    expect: everyoneSignedIn(404),
   },
   changeWorkspaceMemberRole: {
     method: 'put',

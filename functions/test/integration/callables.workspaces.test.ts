@@ -15,14 +15,29 @@ import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
 
 const fft = functionsTest({ projectId: 'demo-taskflow' });
+
+/** A callable request from a platform admin (the `admin` claim the Functions framework verified). */
+function asAdmin(user: TestUser, data: unknown): never {
+  return {
+    data,
+    auth: { uid: user.uid, token: { uid: user.uid, admin: true } },
+    rawRequest: { header: (name: string) => (name === 'authorization' ? user.bearer : undefined) },
+  } as never;
+}
 const fs = createTestFirestore();
 let a: TestUser;
 let b: TestUser;
 let c: TestUser;
+let root: TestUser;
 
 beforeAll(async () => {
   setRuntimeForTesting(testRuntime(fs.db));
-  [a, b, c] = await Promise.all([createTestUser(), createTestUser(), createTestUser()]);
+  [a, b, c, root] = await Promise.all([
+    createTestUser(),
+    createTestUser(),
+    createTestUser(),
+    createTestUser({ admin: true }),
+  ]);
 });
 beforeEach(async () => {
   await Promise.all([a, b, c].map((u) => fs.db.doc(`users/${u.uid}`).set({ email: u.email })));
@@ -41,7 +56,11 @@ describe('workspace and project callables (the Flutter door)', () => {
       roles: object;
     };
     expect(ws.roles).toEqual({ [a.uid]: 'owner' });
-    await fft.wrap(addWorkspaceMember)(as(a, { workspaceId: ws.id, userId: b.uid }));
+    // Adding by uid is for platform admins; a workspace owner invites by email instead.
+    expect(
+      await codeOf(fft.wrap(addWorkspaceMember)(as(a, { workspaceId: ws.id, userId: b.uid }))),
+    ).toBe('permission-denied');
+    await fft.wrap(addWorkspaceMember)(asAdmin(root, { workspaceId: ws.id, userId: b.uid }));
     await fft.wrap(changeWorkspaceMemberRole)(
       as(a, { workspaceId: ws.id, userId: b.uid, role: 'admin' }),
     );

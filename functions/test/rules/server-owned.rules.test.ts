@@ -26,6 +26,7 @@ const SERVER_OWNED: Record<string, string> = {
   sweeps: 'dailyCleanup',
   backfills: 'userStats',
   taskAssignments: 't1',
+  taskSearch: 't1',
 };
 
 const rules = useRulesEnv(() => ({
@@ -71,6 +72,7 @@ describe('server-owned collections', () => {
     ['digests', 'alice_daily_2026-11-23'],
     ['sweeps', 'dailyCleanup'],
     ['backfills', 'userStats'],
+    ['taskSearch', 't1'],
   ])('denies a signed-in user reading or writing %s', async (collection, id) => {
     await expectReadsDenied(alice(), collection, id);
     await expectWritesDenied(alice(), collection, id);

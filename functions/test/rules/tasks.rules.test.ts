@@ -172,9 +172,17 @@ describe('tasks: read', () => {
     await assertFails(mia().collection('tasks').where('projectId', '==', 'p2').get());
   });
 
-  it('denies a query not constrained to one project, even by a member', async () => {
+  it('denies a query constrained neither to one project nor to the caller’s assignments', async () => {
     await assertFails(mia().collection('tasks').get());
-    await assertFails(mia().collection('tasks').where('assigneeId', '==', 'mia').get());
+    await assertFails(mia().collection('tasks').where('status', '==', 'todo').get());
+    await assertFails(mia().collection('tasks').where('assigneeId', '==', 'sam').get());
+  });
+
+  it("lets a user query their own assignments across projects with where('assigneeId', '==', uid)", async () => {
+    const snap = await assertSucceeds(
+      rules.as('sam').collection('tasks').where('assigneeId', '==', 'sam').get(),
+    );
+    expect(snap.docs.map((d) => d.id)).toEqual(['t2']);
   });
 
   it('denies reading tasks when not signed in', async () => {

@@ -76,14 +76,14 @@ const rules = useRulesEnv(() => ({
   },
 }));
 
-/** Alice, signed in with her email in the token. */
+/** Alice, signed in with her (verified) email in the token. */
 function alice(): ClientDb {
-  return rules.as('alice', { email: ALICE_EMAIL });
+  return rules.as('alice', { email: ALICE_EMAIL, email_verified: true });
 }
 
-/** Carol, signed in, with no profile document yet. */
+/** Carol, signed in with her verified email, with no profile document yet. */
 function carol(): ClientDb {
-  return rules.as('carol', { email: CAROL_EMAIL });
+  return rules.as('carol', { email: CAROL_EMAIL, email_verified: true });
 }
 
 /** A complete, valid new profile for Carol. */
@@ -110,7 +110,7 @@ function createProfile(fields: Record<string, unknown>): Promise<void> {
   newUsers += 1;
   const uid = `new-user-${newUsers}`;
   return rules
-    .as(uid, { email: CAROL_EMAIL })
+    .as(uid, { email: CAROL_EMAIL, email_verified: true })
     .doc(`users/${uid}`)
     .set({ ...newProfile(), ...fields });
 }
@@ -192,6 +192,15 @@ describe('users/{uid}: create', () => {
     // An account without an email (e.g. phone sign-in) cannot claim one.
     await assertFails(rules.as('carol').doc('users/carol').set(newProfile()));
     await assertSucceeds(rules.as('carol').doc('users/carol').set(without(newProfile(), 'email')));
+  });
+
+  it('denies an email Firebase Auth has not verified: the notification engine emails it', async () => {
+    const unverified = rules.as('carol', { email: CAROL_EMAIL, email_verified: false });
+    await assertFails(unverified.doc('users/carol').set(newProfile()));
+    await assertSucceeds(unverified.doc('users/carol').set(without(newProfile(), 'email')));
+    await assertFails(
+      unverified.doc('users/carol').update({ email: CAROL_EMAIL, updatedAt: serverTimestamp() }),
+    );
   });
 
   it("denies creating another user's profile", async () => {
@@ -297,7 +306,7 @@ describe('users/{uid}: update', () => {
     await rules.seed({
       'users/erin': { notificationPreferences: { digestHour: 7 }, updatedAt: PAST },
     });
-    const erin = rules.as('erin', { email: 'erin@taskflow.test' });
+    const erin = rules.as('erin', { email: 'erin@taskflow.test', email_verified: true });
     await assertSucceeds(
       erin
         .doc('users/erin')
@@ -319,8 +328,8 @@ describe('users/{uid}: update', () => {
     await assertFails(
       db.doc('users/alice').update({ email: deleteField(), updatedAt: serverTimestamp() }),
     );
-    // After a change of sign-in email, the profile follows it.
-    const renamed = rules.as('alice', { email: 'alice@new.test' });
+    // After a change of sign-in email (verified), the profile follows it.
+    const renamed = rules.as('alice', { email: 'alice@new.test', email_verified: true });
     await assertSucceeds(
       renamed.doc('users/alice').update({ email: 'alice@new.test', updatedAt: serverTimestamp() }),
     );

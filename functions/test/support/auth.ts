@@ -56,10 +56,12 @@ export async function signIn(email: string, password: string): Promise<string> {
 }
 
 /**
- * Creates a user in the Auth emulator (optionally with the `admin` custom claim) and returns a
- * real ID token for it, minted after the claims were set.
+ * Creates a user in the Auth emulator (optionally with the `admin` custom claim, optionally with
+ * its email verified) and returns a real ID token for it, minted after those were set.
  */
-export async function createTestUser(options: { admin?: boolean } = {}): Promise<TestUser> {
+export async function createTestUser(
+  options: { admin?: boolean; verified?: boolean } = {},
+): Promise<TestUser> {
   const email = `user-${randomUUID().slice(0, 12)}@taskflow.test`;
   const password = `pw-${randomUUID()}`;
   const created = await post<{ localId: string; idToken: string }>(
@@ -69,8 +71,12 @@ export async function createTestUser(options: { admin?: boolean } = {}): Promise
   let idToken = created.idToken;
   if (options.admin === true) {
     await testAuth().setCustomUserClaims(created.localId, { admin: true });
-    idToken = await signIn(email, password);
   }
+  if (options.verified === true) {
+    // As if the user had followed the verification link: the token then says email_verified.
+    await testAuth().updateUser(created.localId, { emailVerified: true });
+  }
+  if (options.admin === true || options.verified === true) idToken = await signIn(email, password);
   return { uid: created.localId, email, password, idToken, bearer: `Bearer ${idToken}` };
 }
 

@@ -9,6 +9,7 @@ import {
 import { firestoreRateLimiter } from '../../src/infra/rate-limiter';
 import { recordingMailer } from './channels';
 import { firebaseTokenVerifier } from '../../src/infra/token-verifier';
+import { firebaseAccounts } from '../../src/infra/auth/firebase-accounts';
 import type { Runtime, RuntimeConfig } from '../../src/runtime';
 import { testAuth } from './auth';
 
@@ -90,6 +91,7 @@ export function testRuntime(
       messenger: fcmMessenger(messaging, { clock }),
       mailer: mail,
       notifications: config.notifications,
+      accounts: firebaseAccounts(testAuth()),
     },
     clock,
     messaging,

@@ -65,6 +65,7 @@ describe('email previews (npm run email:preview)', () => {
       task_due: ['task_due_soon', 'task_overdue'],
       summary: ['daily', 'weekly'],
       message: ['message'],
+      invitation: ['invitation'],
     } satisfies Record<EmailTemplateData['kind'], readonly string[]>;
     const covered = (kind: EmailTemplateData['kind']) =>
       EMAIL_PREVIEWS.flatMap((p) => {

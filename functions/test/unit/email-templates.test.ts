@@ -63,12 +63,36 @@ const message: EmailTemplateData = {
   actionUrl: 'https://status.taskflow.test/',
 };
 
+const invitation: EmailTemplateData = {
+  kind: 'invitation',
+  inviterName: 'ben@taskflow.test',
+  workspaceName: 'Acme & Ops',
+  role: 'admin',
+  acceptUrl: 'https://taskflow.test/invitations/inv_1',
+  expiresAt: at('2026-12-07T10:00:00Z'),
+  timeZone: 'UTC',
+};
+
 const ALL: [string, EmailTemplateData][] = [
   ['task_event', assigned],
   ['task_due', dueSoon],
   ['summary', summary],
   ['message', message],
+  ['invitation', invitation],
 ];
+
+describe('invitation email', () => {
+  it('names who invites, where, the role, the link and the expiry, with user text escaped', () => {
+    const email = renderEmail(invitation, ctx);
+    expect(email.subject).toBe('ben@taskflow.test invited you to Acme & Ops on TaskFlow');
+    expect(email.text).toContain('invited you to the workspace Acme & Ops as an admin.');
+    expect(email.text).toContain('https://taskflow.test/invitations/inv_1');
+    expect(email.text).toContain('expires Mon 7 Dec, 10:00 (UTC)');
+    expect(email.html).toContain('Acme &amp; Ops');
+    expect(email.html).not.toContain('Acme & Ops<');
+    expect(email.html).toContain('href="https://taskflow.test/invitations/inv_1"');
+  });
+});
 
 /** Every opening tag of these elements, for checking inline styles. */
 function tags(html: string, names: string[]): string[] {

@@ -246,6 +246,7 @@ describe('fcmMessageBase', () => {
       weekly_summary: ['summaries', 'normal', '5', 1],
       broadcast: ['announcements', 'normal', '5', 7],
       custom: ['announcements', 'normal', '5', 7],
+      workspace_invitation: ['announcements', 'normal', '5', 7],
     };
     for (const [category, [channel, priority, apnsPriority, days]] of Object.entries(expected)) {
       const base = fcmMessageBase(

@@ -16,7 +16,8 @@ export type NotificationCategory =
   | 'daily_summary'
   | 'weekly_summary'
   | 'broadcast'
-  | 'custom';
+  | 'custom'
+  | 'workspace_invitation';
 
 /**
  * How a failed delivery is treated:
@@ -152,7 +153,19 @@ export type EmailTemplateData =
       /** Exact totals when the lists hold only their first items (default: the lists' lengths). */
       totals?: { completed: number; upcoming: number; overdue: number } | undefined;
     }
-  | { kind: 'message'; heading: string; body: string; actionUrl?: string | undefined };
+  | { kind: 'message'; heading: string; body: string; actionUrl?: string | undefined }
+  | {
+      kind: 'invitation';
+      /** Who invites (a display name or address); absent when unknown. */
+      inviterName?: string | undefined;
+      workspaceName: string;
+      role: 'owner' | 'admin' | 'member';
+      /** The app page where the invitee accepts or declines. */
+      acceptUrl: string;
+      expiresAt: Date;
+      /** Zone for the expiry date (the recipient's, or UTC for an address without an account). */
+      timeZone: string;
+    };
 
 /**
  * One notification for one recipient. The engine writes the inbox item, decides push and email

@@ -30,6 +30,8 @@ export const CATEGORY_PREFERENCE: Record<
   weekly_summary: 'weeklySummary',
   broadcast: null,
   custom: null,
+  // An invitation is sent once, on request of a member: not a category anyone subscribes to.
+  workspace_invitation: null,
 };
 
 /** Summaries are emails only; everything else may go to both channels. */

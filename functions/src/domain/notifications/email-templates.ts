@@ -156,6 +156,7 @@ const REASON: Record<NotificationCategory, string> = {
   weekly_summary: 'the weekly summary is on',
   broadcast: 'you have a TaskFlow account',
   custom: 'you have a TaskFlow account',
+  workspace_invitation: 'a TaskFlow member invited this address',
 };
 
 /** Subject prefix of a single task change: "Assigned: Write the launch post". */
@@ -170,6 +171,7 @@ const CHANGE_PREFIX: Record<NotificationCategory, string> = {
   weekly_summary: 'Update',
   broadcast: 'Update',
   custom: 'Update',
+  workspace_invitation: 'Invitation',
 };
 
 type Kind<K extends EmailTemplateData['kind']> = Extract<EmailTemplateData, { kind: K }>;
@@ -355,6 +357,36 @@ function messageDoc(data: Kind<'message'>): EmailDoc {
         : [{ type: 'button', label: 'View details', url: data.actionUrl } as const]),
     ],
     reason: REASON.broadcast,
+  };
+}
+
+function invitationDoc(data: Kind<'invitation'>, ctx: EmailRenderContext): EmailDoc {
+  const workspace = clip(oneLine(data.workspaceName), SUBJECT_TITLE_MAX);
+  const who =
+    data.inviterName === undefined || oneLine(data.inviterName) === ''
+      ? 'A TaskFlow member'
+      : oneLine(data.inviterName);
+  const article = data.role === 'member' ? 'a' : 'an';
+  const expires = formatLocalDateTime(data.expiresAt, data.timeZone, { locale: ctx.locale });
+  return {
+    subject: `${who} invited you to ${workspace} on TaskFlow`,
+    preheader: `Join ${workspace} as ${article} ${data.role}. The invitation expires ${expires}.`,
+    heading: `Join ${workspace}`,
+    blocks: [
+      {
+        type: 'p',
+        text: `${who} invited you to the workspace ${workspace} as ${article} ${data.role}.`,
+      },
+      { type: 'button', label: 'Accept or decline', url: data.acceptUrl },
+      {
+        type: 'p',
+        muted: true,
+        text:
+          `The invitation expires ${expires}. Sign in with this email address (verified) to ` +
+          'accept it. If you did not expect it, ignore this email: nothing happens unless you accept.',
+      },
+    ],
+    reason: REASON.workspace_invitation,
   };
 }
 
@@ -570,6 +602,9 @@ export function renderEmail(data: EmailTemplateData, ctx: EmailRenderContext): R
       break;
     case 'message':
       doc = messageDoc(data);
+      break;
+    case 'invitation':
+      doc = invitationDoc(data, ctx);
       break;
   }
   return { subject: doc.subject, html: renderHtml(doc, ctx), text: renderText(doc, ctx) };

@@ -40,6 +40,8 @@ const ALREADY_EXISTS = 6;
 export interface NewAccount {
   uid: string;
   email?: string | null | undefined;
+  /** `false`: Firebase Auth has not verified `email`, so the profile does not take it. */
+  emailVerified?: boolean | undefined;
   displayName?: string | null | undefined;
   photoURL?: string | null | undefined;
 }
@@ -73,7 +75,9 @@ export function profileName(account: Pick<NewAccount, 'email' | 'displayName'>):
 export function newUserProfile(account: NewAccount, now: Timestamp): UserProfile {
   return {
     name: profileName(account),
-    email: nonBlank(account.email) ?? null,
+    // Notifications are emailed to the profile's address: an unverified one is not kept (the app,
+    // or accepting an invitation, records it once verified).
+    email: account.emailVerified === false ? null : (nonBlank(account.email) ?? null),
     photoUrl: nonBlank(account.photoURL) ?? null,
     timezone: DEFAULT_TIMEZONE,
     locale: DEFAULT_LOCALE,

@@ -161,8 +161,8 @@ function assertCanManage(role: WorkspaceRole | undefined, caller: Caller): void 
   throw AppError.forbidden('Only workspace owners and admins can manage members');
 }
 
-/** Granting or taking away owner/admin needs an owner (or a platform admin). */
-function assertCanGrant(
+/** Granting or taking away owner/admin needs an owner (admins may grant admin; platform admins anything). */
+export function assertCanGrant(
   role: WorkspaceRole | undefined,
   caller: Caller,
   granted: WorkspaceRole,

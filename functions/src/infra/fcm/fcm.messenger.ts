@@ -74,6 +74,7 @@ const FAMILIES: Record<NotificationCategory, Family> = {
   weekly_summary: SUMMARIES,
   broadcast: ANNOUNCEMENTS,
   custom: ANNOUNCEMENTS,
+  workspace_invitation: ANNOUNCEMENTS,
 };
 
 /** The Android channel a category is shown in (`tasks`, `reminders`, `summaries`, `announcements`). */
