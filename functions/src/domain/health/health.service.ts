@@ -30,6 +30,24 @@ export const healthReportSchema = z
         }),
       )
       .optional(),
+    /**
+     * Documents the sweeps could not process (skipped, recorded; quarantined after a few
+     * attempts): present only when there are some. They never stop a sweep.
+     */
+    sweepErrors: z
+      .object({
+        count: z.number(),
+        latest: z.array(
+          z.object({
+            sweep: z.string(),
+            path: z.string(),
+            error: z.string(),
+            attempts: z.number(),
+            quarantined: z.boolean(),
+          }),
+        ),
+      })
+      .optional(),
   })
   .meta({ id: 'HealthReport' });
 
@@ -46,6 +64,8 @@ export interface HealthOptions {
   timeoutMs: number;
   /** When given, scheduled jobs are reported too; a late job makes the service degraded. */
   jobs?: JobRecords | undefined;
+  /** When given, the documents the sweeps could not process are reported (if any). */
+  sweepErrors?: (() => Promise<NonNullable<HealthReport['sweepErrors']>>) | undefined;
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
@@ -102,6 +122,11 @@ export async function checkHealth(
       if (degraded) statuses.push('warn');
     }
   }
+  let sweepErrors: HealthReport['sweepErrors'];
+  if (options.sweepErrors !== undefined && !statuses.includes('fail')) {
+    const found = await options.sweepErrors();
+    if (found.count > 0) sweepErrors = found;
+  }
   const status = statuses.includes('fail')
     ? 'unhealthy'
     : statuses.includes('warn')
@@ -113,5 +138,6 @@ export async function checkHealth(
     version: options.version,
     checks,
     ...(jobs === undefined ? {} : { jobs }),
+    ...(sweepErrors === undefined ? {} : { sweepErrors }),
   };
 }

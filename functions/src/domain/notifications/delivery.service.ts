@@ -8,6 +8,7 @@ import {
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
+import { safeZone } from '../digests/digest-time';
 import { DEFAULT_TIMEZONE, DELIVERIES } from '../users/account.service';
 import { unregisterDevice, DEVICES, DEVICE_TOKENS, tokenKey } from '../users/devices.service';
 import type { NotificationPreferences } from '../users/preferences.schema';
@@ -206,7 +207,8 @@ export function recipientFrom(snap: DocumentSnapshot): Recipient {
     exists: snap.exists,
     email: str(data.email),
     name: str(data.name),
-    timezone: str(data.timezone) ?? DEFAULT_TIMEZONE,
+    // An unknown zone (a profile written around the API) is read as UTC, not thrown on later.
+    timezone: str(data.timezone) === null ? DEFAULT_TIMEZONE : safeZone(data.timezone),
     locale: str(data.locale),
     prefs: resolvePreferences(data.notificationPreferences),
   };

@@ -92,3 +92,25 @@ export async function readSweepErrors(db: Firestore, latest = 5): Promise<SweepE
     }),
   };
 }
+
+/**
+ * Runs one effect of an event handler that is retried on failure (a Firestore trigger). A failure
+ * is recorded and rethrown — the event is retried — until this event has failed
+ * {@link QUARANTINE_AFTER} times; then the effect is given up (recorded as quarantined) and the
+ * event succeeds, so one document that can never be processed does not fail its trigger for the
+ * whole retry window. `scope` names the effect, `key` the document and event.
+ */
+export async function withQuarantine(
+  db: Firestore,
+  clock: Clock,
+  scope: string,
+  key: string,
+  work: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    const { quarantine } = await recordSweepError(db, clock, scope, key, e);
+    if (!quarantine) throw e;
+  }
+}
