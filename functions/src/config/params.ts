@@ -129,7 +129,7 @@ export const DIGEST_QUEUE_MAX_ATTEMPTS = defineInt('DIGEST_QUEUE_MAX_ATTEMPTS', 
 export const RECURRING_SERIES_PER_USER = defineInt('RECURRING_SERIES_PER_USER', {
   default: 100,
   description:
-    'Armed on_due recurring series one user may have at once; beyond it a new one is refused (422) and not armed',
+    'Armed on_due recurring series one user may have at once (declared; not enforced yet)',
 });
 
 export const RECURRENCE_PER_OWNER_PER_RUN = defineInt('RECURRENCE_PER_OWNER_PER_RUN', {
