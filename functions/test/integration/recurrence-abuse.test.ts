@@ -82,15 +82,13 @@ it("one user's many due series cannot starve another user's series", async () =>
 
 it('a poisoned task is skipped and recorded; healthy ones are processed; it is disarmed at last', async () => {
   // A series id with a slash cannot name a document: every attempt to spawn from it throws.
-  await fs.db
-    .doc('tasks/poison')
-    .set(
-      armedTask({
-        seriesId: 'a/b',
-        dueDate: ts('0001-01-01T00:00:00Z'),
-        recurrenceNextAt: ts('0001-01-01T00:00:00Z'),
-      }),
-    );
+  await fs.db.doc('tasks/poison').set(
+    armedTask({
+      seriesId: 'a/b',
+      dueDate: ts('0001-01-01T00:00:00Z'),
+      recurrenceNextAt: ts('0001-01-01T00:00:00Z'),
+    }),
+  );
   await fs.db.doc('tasks/healthy').set(armedTask({ createdBy: 'bob' }));
   const report = await spawnDueOccurrences(fs.db, clock, { limit: 50 });
   expect(report.spawned).toBe(1);
