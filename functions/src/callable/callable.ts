@@ -53,6 +53,14 @@ export async function runCallable(
     (request.rawRequest as typeof request.rawRequest | undefined)?.header(name);
   // Validated as REST's: a client's id goes into every log line of the call.
   const requestId = ids.requestIdFrom(header('x-request-id'));
+  let fresh = false;
+  const freshToken = async (): Promise<void> => {
+    if (fresh) return;
+    const token = /^Bearer\s+(\S+)$/i.exec(header('authorization') ?? '')?.[1];
+    if (token === undefined) throw AppError.unauthenticated('A fresh ID token is required');
+    await runtime.tokens.verify(token, true);
+    fresh = true;
+  };
   const caller =
     request.auth === undefined
       ? null
@@ -70,20 +78,15 @@ export async function runCallable(
         windowSeconds: 60,
       });
     }
-    let fresh = false;
+    // The admin claim is honoured only once the token is known not to be revoked (admins only).
+    if (caller?.admin === true) await freshToken();
     const result = await executeOperation(op, {
       rawInput: request.data ?? {},
       caller,
       requestId,
       logger,
       deps: runtime.deps,
-      requireFreshToken: async () => {
-        if (fresh) return;
-        const token = /^Bearer\s+(\S+)$/i.exec(header('authorization') ?? '')?.[1];
-        if (token === undefined) throw AppError.unauthenticated('A fresh ID token is required');
-        await runtime.tokens.verify(token, true);
-        fresh = true;
-      },
+      requireFreshToken: freshToken,
     });
     logger.info('Callable completed');
     return result;

@@ -167,3 +167,11 @@ export const DIGEST_QUEUE_MAX_ATTEMPTS = defineInt('DIGEST_QUEUE_MAX_ATTEMPTS', 
   default: 5,
   description: 'Attempts of one summary job (Cloud Tasks retries with backoff from 60 s)',
 });
+
+// ---- Abuse bounds (recurrence, sweeps) ----
+
+export const RECURRENCE_PER_OWNER_PER_RUN = defineInt('RECURRENCE_PER_OWNER_PER_RUN', {
+  default: 25,
+  description:
+    "Series of one user the recurring-task sweep spawns per run; the rest wait behind other users' series",
+});

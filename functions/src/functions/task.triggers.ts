@@ -59,6 +59,7 @@ export const onTaskWritten = onDocumentWritten(
       { recordTaskActivity },
       { spawnNextOccurrence },
       { indexTaskForSearch },
+      { withQuarantine },
     ] = await Promise.all([
       import('../composition-root'),
       import('../domain/notifications/task-notifier'),
@@ -67,6 +68,7 @@ export const onTaskWritten = onDocumentWritten(
       import('../domain/analytics/activity.service'),
       import('../domain/tasks/recurrence'),
       import('../domain/search/task-search.service'),
+      import('../domain/scheduling/sweep-errors'),
     ]);
     const runtime = getRuntime();
     const { deps } = runtime;
@@ -106,7 +108,19 @@ export const onTaskWritten = onDocumentWritten(
       }),
     };
     const names = Object.keys(effects);
-    const results = await Promise.allSettled(Object.values(effects));
+    // Each effect gives up on this event after a few failed attempts (recorded in sweepErrors):
+    // a document one effect can never process must not fail the event for seven days.
+    const results = await Promise.allSettled(
+      Object.entries(effects).map(([name, effect]) =>
+        withQuarantine(
+          deps.db,
+          deps.clock,
+          `onTaskWritten.${name}`,
+          `tasks/${taskId}@${event.id}`,
+          () => effect,
+        ),
+      ),
+    );
     const failed = results.flatMap((r, i) =>
       r.status === 'rejected'
         ? [

@@ -1,6 +1,7 @@
 import express from 'express';
 import { checkHealth } from '../domain/health/health.service';
 import { readJobRecords } from '../domain/health/job-health';
+import { readSweepErrors } from '../domain/scheduling/sweep-errors';
 import type { Runtime } from '../runtime';
 
 /** `GET /health`: public; 200 when healthy or degraded, 503 when a dependency fails. */
@@ -13,6 +14,7 @@ export function healthRouter(runtime: Runtime): express.Router {
       timeoutMs: 3000,
       jobs: () => readJobRecords(runtime.deps.db),
       configProblems: runtime.configProblems,
+      sweepErrors: () => readSweepErrors(runtime.deps.db),
     })
       .then((report) => {
         res.setHeader('Cache-Control', 'no-store');

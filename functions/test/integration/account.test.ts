@@ -166,6 +166,37 @@ const ZERO = {
 };
 
 describe('deleteUserData', () => {
+  it('never commits more than 500 writes at once, however many claims a delivery record has', async () => {
+    // Two records with 300 attempt claims each (retries, quiet-hours holds): 602 deletes.
+    for (const record of ['email_many1', 'email_many2']) {
+      await db.doc(`deliveries/${record}`).set({ recipientId: 'ada', channel: 'email' });
+      for (let start = 0; start < 300; start += 100) {
+        const seed = db.batch();
+        for (let i = start; i < start + 100; i++) {
+          seed.set(db.doc(`deliveries/${record}/claims/v${String(i)}`), { attempt: i });
+        }
+        await seed.commit();
+      }
+    }
+    const batchProto = Object.getPrototypeOf(db.batch()) as { commit: () => Promise<unknown> };
+    const sizes: number[] = [];
+    const original = batchProto.commit;
+    const spy = jest.spyOn(batchProto, 'commit').mockImplementation(function (this: {
+      _ops: unknown[];
+    }) {
+      sizes.push(this._ops.length);
+      return original.call(this);
+    });
+    try {
+      await deleteUserData(db, clock, recordingLogger(), 'ada');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(500);
+    expect(await ids('deliveries')).toEqual([]);
+    expect(await ids('deliveries/email_many1/claims')).toEqual([]);
+  });
+
   it("removes the account's data and memberships in small batches, and only theirs", async () => {
     await seedSharedData();
     const bobBefore = await bobsData();

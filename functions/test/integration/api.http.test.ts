@@ -295,6 +295,34 @@ describe('GET /api/health and /api/openapi.json', () => {
     await fs.clear();
   });
 
+  it('reports the documents a sweep could not process (recorded, skipped, quarantined)', async () => {
+    const { recordSweepError } = await import('../../src/domain/scheduling/sweep-errors');
+    const rt = testRuntime(fs.db);
+    for (let i = 0; i < 3; i++) {
+      await recordSweepError(
+        fs.db,
+        rt.clock,
+        'spawnRecurringTasks',
+        'tasks/bad',
+        new Error('boom'),
+      );
+    }
+    const res = await request(createApp(rt, extra)).get('/api/health').expect(200);
+    expect(res.body.sweepErrors).toEqual({
+      count: 1,
+      latest: [
+        {
+          sweep: 'spawnRecurringTasks',
+          path: 'tasks/bad',
+          error: 'boom',
+          attempts: 3,
+          quarantined: true,
+        },
+      ],
+    });
+    await fs.clear();
+  });
+
   it('answers 503 unhealthy when the Firestore check fails', async () => {
     const rt = testRuntime(fs.db);
     rt.probes.firestore = () => Promise.reject(new Error('14 UNAVAILABLE: no connection'));

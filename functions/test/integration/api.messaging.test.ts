@@ -113,6 +113,24 @@ describe('POST /api/send-notification (admin, one token)', () => {
     expect(runtime.messaging.sent).toHaveLength(1);
   });
 
+  it('a key left "sending" by a crashed instance blocks retries only until its lease expires', async () => {
+    const body = { token: tok('bob-phone'), title: 'Hi', body: 'B', idempotencyKey: 'crash-key' };
+    await post('/send-notification', admin, body).expect(200);
+    // As a crash between the claim and the record leaves it: claimed, never finished.
+    const [record] = (
+      await fs.db.collection('deliveries').where('intentKey', '==', 'crash-key').get()
+    ).docs;
+    await record!.ref.update({ status: 'sending', providerMessageId: null });
+    const busy = await post('/send-notification', admin, body);
+    expect(busy.status).toBe(409);
+    expect(busy.body.code).toBe('CONFLICT');
+    clock.advance(2 * 60_000);
+    const retried = await post('/send-notification', admin, body).expect(200);
+    expect(retried.body.message_id).toEqual(expect.any(String));
+    expect(runtime.messaging.sent).toHaveLength(2);
+    expect((await record!.ref.get()).get('status')).toBe('sent');
+  });
+
   it.each([
     [{ title: 'x', body: 'y' }, 'token'],
     [{ token: tok('a'), body: 'y' }, 'title'],

@@ -729,6 +729,42 @@ describe('the sweep reads only what is due', () => {
   });
 });
 
+describe('a schedule that cannot be handled', () => {
+  it('is skipped and recorded, never stalling the schedules after it; quarantined at last', async () => {
+    const batch = fs.db.batch();
+    for (let i = 0; i < 30; i++) {
+      const uid = `u${String(i).padStart(2, '0')}`;
+      const profile = { email: `${uid}@taskflow.test`, timezone: 'UTC' };
+      batch.set(fs.db.doc(`users/${uid}`), profile);
+      const inputs = digestInputsOf(profile);
+      if (inputs === null) throw new Error('no inputs');
+      batch.set(
+        fs.db.doc(`${DIGEST_SCHEDULE}/${uid}_daily`),
+        plannedSchedule(uid, 'daily', inputs.daily, clock.now(), null),
+      );
+    }
+    await batch.commit();
+    clock.set('2026-03-01T08:00:00Z');
+    const inner = recordingDigestQueue();
+    // The queue refuses one user's job every time (a poisoned document, as far as the sweep knows).
+    const queue: DigestQueue = {
+      enqueue: (job, options) =>
+        job.uid === 'u00' ? Promise.reject(new Error('refused')) : inner.enqueue(job, options),
+    };
+    const run = () =>
+      enqueueDueDigests({ db: fs.db, clock, logger: runtime.logger }, queue, { pageSize: 10 });
+    expect(await run()).toMatchObject({ due: 30, enqueued: 29, failed: 1 });
+    await run();
+    await run();
+    const schedule = await fs.db.doc(`${DIGEST_SCHEDULE}/u00_daily`).get();
+    expect(schedule.get('nextAt')).toBeNull();
+    const errors = (await fs.db.collection('sweepErrors').get()).docs.map((d) => d.data());
+    expect(errors).toEqual([
+      expect.objectContaining({ sweep: 'enqueueDueDigests', attempts: 3, quarantined: true }),
+    ]);
+  });
+});
+
 describe('deployed adapters', () => {
   it('quarterHourlyDigests runs the sweep (jobs run inline without a Cloud Tasks emulator) and records its run', async () => {
     clock.set('2026-03-09T07:00:00Z');

@@ -516,6 +516,29 @@ describe('failures', () => {
     expect(health).toMatchObject({ lastStatus: 'failed', periodSeconds: 300 });
     expect(health).not.toHaveProperty('lastSuccessAt');
   });
+
+  it('a task that keeps failing is recorded, and after three runs leaves the queue (quarantined)', async () => {
+    await user('bob');
+    const stuckAt = Timestamp.fromDate(new Date('2026-11-23T09:00:00Z'));
+    await fs.db
+      .doc('tasks/bad')
+      .set({ ...baseTask(), assigneeId: 'not/a-uid', nextReminderAt: stuckAt });
+    clock.set('2026-11-23T10:00:00Z');
+    await runReminderJob(deps);
+    await runReminderJob(deps);
+    expect((await task('bad')).nextReminderAt).toEqual(stuckAt);
+    await runReminderJob(deps);
+    expect((await task('bad')).nextReminderAt).toBeNull();
+    const errors = (await fs.db.collection('sweepErrors').get()).docs.map((d) => d.data());
+    expect(errors).toEqual([
+      expect.objectContaining({
+        sweep: 'sendDueReminders',
+        path: 'tasks/bad',
+        attempts: 3,
+        quarantined: true,
+      }),
+    ]);
+  });
 });
 
 describe('the task API and the bookkeeping', () => {

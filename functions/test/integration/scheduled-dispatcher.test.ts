@@ -449,3 +449,28 @@ describe('custom_notification against Firestore', () => {
     expect(topics).toEqual(['announcements']);
   });
 });
+
+describe('a job that cannot be dispatched', () => {
+  it('does not stop the others, is recorded, and is disabled after three runs', async () => {
+    await newJob('0 9 * * *', 'Europe/Berlin', 'good');
+    await newJob('0 9 * * *', 'Europe/Berlin', 'bad');
+    // Written around the API: a schedule that is no cron expression makes every dispatch throw.
+    await fs.db.doc('scheduledJobs/bad').update({ schedule: 'not a cron expression' });
+    clock.set('2026-11-23T08:00:20Z');
+    const { runners } = recordingRunners();
+    const first = await dispatchDueJobs(deps, recordingLogger(), runners);
+    expect(first.runs.find((r) => r.jobId === 'good')).toMatchObject({ status: 'success' });
+    await dispatchDueJobs(deps, recordingLogger(), runners);
+    await dispatchDueJobs(deps, recordingLogger(), runners);
+    expect((await fs.db.doc('scheduledJobs/bad').get()).get('enabled')).toBe(false);
+    const errors = (await fs.db.collection('sweepErrors').get()).docs.map((d) => d.data());
+    expect(errors).toEqual([
+      expect.objectContaining({
+        sweep: 'dispatchScheduledJobs',
+        path: 'scheduledJobs/bad',
+        attempts: 3,
+        quarantined: true,
+      }),
+    ]);
+  });
+});

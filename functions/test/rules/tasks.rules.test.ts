@@ -205,7 +205,11 @@ describe('tasks: create', () => {
           assigneeId: 'pete',
           dueDate: FUTURE,
           completedAt: null,
-          recurrence: { rule: 'FREQ=WEEKLY;BYDAY=MO', timezone: 'Europe/Berlin', dueMode: 'fixed' },
+          recurrence: {
+            rule: 'FREQ=WEEKLY;BYDAY=MO',
+            timezone: 'Europe/Berlin',
+            dueMode: 'on_due',
+          },
           deletedAt: null,
         }),
       ),
@@ -312,11 +316,12 @@ describe('tasks: create', () => {
     await assertFails(createTask(newTask({ dueDate: 1_900_000_000_000 })));
   });
 
-  it('checks recurrence: null, or {rule 1–500, timezone, dueMode?}', async () => {
+  it('checks recurrence: null, or {rule 8–500, timezone, dueMode?}', async () => {
     const recurrence = { rule: 'FREQ=DAILY', timezone: 'Europe/Berlin' };
+    const long = (n: number) => `FREQ=DAILY;X=${chars(n - 13, 'A')}`;
     await assertSucceeds(createTask(newTask({ recurrence: null })));
-    await assertSucceeds(createTask(newTask({ recurrence: { ...recurrence, rule: chars(500) } })));
-    await assertFails(createTask(newTask({ recurrence: { ...recurrence, rule: chars(501) } })));
+    await assertSucceeds(createTask(newTask({ recurrence: { ...recurrence, rule: long(500) } })));
+    await assertFails(createTask(newTask({ recurrence: { ...recurrence, rule: long(501) } })));
     await assertFails(createTask(newTask({ recurrence: { ...recurrence, rule: '' } })));
     await assertFails(createTask(newTask({ recurrence: without(recurrence, 'timezone') })));
     await assertFails(createTask(newTask({ recurrence: without(recurrence, 'rule') })));
@@ -327,6 +332,27 @@ describe('tasks: create', () => {
     await assertFails(createTask(newTask({ recurrence: { ...recurrence, dueMode: 1 } })));
     await assertFails(createTask(newTask({ recurrence: { ...recurrence, count: 3 } })));
     await assertFails(createTask(newTask({ recurrence: 'FREQ=DAILY' })));
+  });
+
+  it('refuses recurrence rules without an allowed FREQ, a made-up zone area and unknown due modes', async () => {
+    const recurrence = { rule: 'FREQ=DAILY', timezone: 'Europe/Berlin' };
+    const create = (r: object) => createTask(newTask({ recurrence: { ...recurrence, ...r } }));
+    await assertSucceeds(create({ rule: 'RRULE:BYDAY=MO,WE;FREQ=WEEKLY;INTERVAL=2' }));
+    await assertSucceeds(create({ timezone: 'America/Argentina/Buenos_Aires', dueMode: 'on_due' }));
+    await assertSucceeds(create({ timezone: 'UTC' }));
+    for (const rule of [
+      'FREQ=SECONDLY',
+      'FREQ=MINUTELY;COUNT=5',
+      'FREQ=HOURLY',
+      'BYDAY=MO,TU',
+      'FREQ=DAILY;;',
+      'hello world',
+    ]) {
+      await assertFails(create({ rule }));
+    }
+    await assertFails(create({ timezone: 'Foo/Bar' }));
+    await assertFails(create({ timezone: '../../etc' }));
+    await assertFails(create({ dueMode: 'sometimes' }));
   });
 });
 

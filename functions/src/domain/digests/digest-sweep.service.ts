@@ -3,6 +3,7 @@ import { Timestamp, type Firestore, type QueryDocumentSnapshot } from 'firebase-
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
+import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
 import { DIGEST_SCHEDULE, type DigestJob, type DigestScheduleDoc } from './digest.schema';
 import { digestKey, localDateOf, nextOccurrence, safeZone, type DigestPeriod } from './digest-time';
 
@@ -102,28 +103,47 @@ export async function enqueueDueDigests(
     pages: 0,
     documentsRead: 0,
   };
-  // Advanced documents leave the range, so each page queries from the start again; a page with a
-  // failure ends the run (its documents would come straight back).
+  // Pages follow a cursor: a document that failed (left in the range) is not met again in this
+  // run, and one that keeps failing is recorded and, after a few runs, taken out of the range
+  // (quarantined) — a poisoned schedule never stalls everyone else's summaries.
+  let cursor: QueryDocumentSnapshot | undefined;
   while (report.pages < maxPages) {
-    const page = await applyShape(deps.db.collection(DIGEST_SCHEDULE), DUE_DIGESTS_QUERY, {
+    let query = applyShape(deps.db.collection(DIGEST_SCHEDULE), DUE_DIGESTS_QUERY, {
       equals: {},
       range: { to: Timestamp.fromMillis(now.getTime() + 1) },
-    })
-      .limit(pageSize)
-      .get();
+    }).limit(pageSize);
+    if (cursor !== undefined) query = query.startAfter(cursor);
+    const page = await query.get();
     report.pages++;
     report.documentsRead += Math.max(1, page.size);
     report.due += page.size;
-    const failedBefore = report.failed;
     const docs = [...page.docs];
     await Promise.all(
       Array.from({ length: Math.min(concurrency, docs.length) }, async () => {
         for (let snap = docs.shift(); snap !== undefined; snap = docs.shift()) {
-          await sweepOne(deps, queue, snap, now, report);
+          try {
+            await sweepOne(deps, queue, snap, now, report);
+          } catch (e) {
+            report.failed++;
+            const { quarantine } = await recordSweepError(
+              deps.db,
+              deps.clock,
+              'enqueueDueDigests',
+              snap.ref.path,
+              e,
+            );
+            deps.logger.error('Digest schedule could not be handled; skipped', {
+              path: snap.ref.path,
+              quarantined: quarantine,
+              error: errorMessage(e),
+            });
+            if (quarantine) await snap.ref.update({ nextAt: null });
+          }
         }
       }),
     );
-    if (page.size < pageSize || report.failed > failedBefore) break;
+    cursor = page.docs[page.docs.length - 1];
+    if (page.size < pageSize || cursor === undefined) break;
   }
   return report;
 }
@@ -157,14 +177,13 @@ async function sweepOne(
       if (outcome === 'enqueued') report.enqueued++;
       else report.alreadyQueued++;
     } catch (e) {
-      report.failed++;
       deps.logger.error('Digest job not enqueued; retried next run', {
         userId: s.uid,
         period,
         localDate: s.localDate,
         error: e instanceof Error ? e.message : String(e),
       });
-      return;
+      throw e;
     }
   }
   const next = nextOccurrence(period, timing, now, s.localDate);

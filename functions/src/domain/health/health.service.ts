@@ -43,6 +43,24 @@ export const healthReportSchema = z
         ),
       })
       .optional(),
+    /**
+     * Documents the sweeps could not process (skipped, recorded; quarantined after a few
+     * attempts): present only when there are some. They never stop a sweep.
+     */
+    sweepErrors: z
+      .object({
+        count: z.number(),
+        latest: z.array(
+          z.object({
+            sweep: z.string(),
+            path: z.string(),
+            error: z.string(),
+            attempts: z.number(),
+            quarantined: z.boolean(),
+          }),
+        ),
+      })
+      .optional(),
   })
   .meta({ id: 'HealthReport' });
 
@@ -61,6 +79,8 @@ export interface HealthOptions {
   jobs?: JobRecords | undefined;
   /** When given, settings that would break an effect are reported and make the service degraded. */
   configProblems?: (() => ConfigProblemReport[]) | undefined;
+  /** When given, the documents the sweeps could not process are reported (if any). */
+  sweepErrors?: (() => Promise<NonNullable<HealthReport['sweepErrors']>>) | undefined;
 }
 
 type ConfigProblemReport = NonNullable<HealthReport['config']>['problems'][number];
@@ -125,6 +145,11 @@ export async function checkHealth(
     config = { status: problems.length > 0 ? 'warn' : 'pass', problems };
     if (problems.length > 0) statuses.push('warn');
   }
+  let sweepErrors: HealthReport['sweepErrors'];
+  if (options.sweepErrors !== undefined && !statuses.includes('fail')) {
+    const found = await options.sweepErrors();
+    if (found.count > 0) sweepErrors = found;
+  }
   const status = statuses.includes('fail')
     ? 'unhealthy'
     : statuses.includes('warn')
@@ -137,5 +162,6 @@ export async function checkHealth(
     checks,
     ...(jobs === undefined ? {} : { jobs }),
     ...(config === undefined ? {} : { config }),
+    ...(sweepErrors === undefined ? {} : { sweepErrors }),
   };
 }

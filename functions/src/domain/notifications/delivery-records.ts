@@ -8,6 +8,7 @@ import {
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import type { QueryShape } from '../../core/query-shape';
+import { safeZone } from '../digests/digest-time';
 import { DEFAULT_TIMEZONE, DELIVERIES } from '../users/account.service';
 import { resolvePreferences, USERS } from '../users/preferences.service';
 import type { NotificationPreferences } from '../users/preferences.schema';
@@ -155,7 +156,8 @@ export function recipientFrom(snap: DocumentSnapshot): Recipient {
     exists: snap.exists,
     email: str(data.email),
     name: str(data.name),
-    timezone: str(data.timezone) ?? DEFAULT_TIMEZONE,
+    // An unknown zone (a profile written around the API) is read as UTC, not thrown on later.
+    timezone: str(data.timezone) === null ? DEFAULT_TIMEZONE : safeZone(data.timezone),
     locale: str(data.locale),
     prefs: resolvePreferences(data.notificationPreferences),
   };

@@ -37,6 +37,12 @@ export interface DirectPush {
   idempotencyKey?: string | undefined;
 }
 
+/**
+ * How long a claimed send may stay "sending" before a retry may take it over (an instance that
+ * crashed between the claim and the record). Far above one FCM call.
+ */
+const SEND_LEASE_MS = 60_000;
+
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 40);
 }
@@ -71,15 +77,42 @@ async function recordedSend(
   send: () => Promise<string>,
 ): Promise<string> {
   const ref = deps.db.collection(DELIVERIES).doc(id);
-  const now = Timestamp.fromDate(deps.clock.now());
+  const nowMs = deps.clock.now().getTime();
+  const now = Timestamp.fromMillis(nowMs);
+  const leaseUntil = Timestamp.fromMillis(nowMs + SEND_LEASE_MS);
   try {
-    await ref.create({ ...record, status: 'sending', attempts: 0, createdAt: now, updatedAt: now });
+    await ref.create({
+      ...record,
+      status: 'sending',
+      attempts: 0,
+      leaseUntil,
+      createdAt: now,
+      updatedAt: now,
+    });
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
-    const existing = await ref.get();
-    if (existing.get('status') === 'sent') return existing.get('providerMessageId') as string;
-    if (existing.get('status') === 'sending')
-      throw new AppError('CONFLICT', 'This send is already in progress');
+    // Claim it again in one transaction: a failed send may be retried, and so may one left
+    // "sending" by an instance that crashed once its lease has expired; a live one is a conflict.
+    const sent = await deps.db.runTransaction(async (tx) => {
+      const existing = await tx.get(ref);
+      if (existing.get('status') === 'sent') return existing.get('providerMessageId') as string;
+      if (existing.get('status') === 'sending') {
+        const lease =
+          (existing.get('leaseUntil') as Timestamp | undefined)?.toMillis() ??
+          ((existing.get('updatedAt') as Timestamp | undefined)?.toMillis() ?? 0) + SEND_LEASE_MS;
+        if (lease > nowMs) {
+          throw new AppError(
+            'CONFLICT',
+            'This send is already in progress',
+            undefined,
+            Math.ceil((lease - nowMs) / 1000),
+          );
+        }
+      }
+      tx.update(ref, { status: 'sending', leaseUntil, updatedAt: now });
+      return null;
+    });
+    if (sent !== null) return sent;
   }
   const attempts = async (): Promise<number> =>
     (((await ref.get()).get('attempts') as number | undefined) ?? 0) + 1;

@@ -13,6 +13,7 @@ import {
   type Recipient,
 } from '../notifications/delivery.service';
 import { formatLocalDateTime, humanDuration } from '../notifications/email-templates';
+import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
 import { TASKS } from '../tasks/task.constants';
 import {
   DAY_MS,
@@ -203,10 +204,22 @@ async function sweep(
             report.contended++;
         } catch (e) {
           report.failures++;
-          log.warn('Sweep could not handle a task; the next run retries it', {
-            taskId: snap.id,
-            error: e instanceof Error ? e.message : String(e),
-          });
+          // Recorded; after a few failed runs the task leaves this sweep's queue (its instant
+          // cleared), so it cannot sort first forever.
+          const { quarantine } = await recordSweepError(
+            deps.db,
+            deps.clock,
+            job === 'reminders' ? 'sendDueReminders' : 'checkOverdueTasks',
+            snap.ref.path,
+            e,
+          );
+          if (quarantine) await snap.ref.update({ [shape.range ?? 'nextReminderAt']: null });
+          log.warn(
+            quarantine
+              ? 'Sweep could not handle a task again; it is quarantined'
+              : 'Sweep could not handle a task; the next run retries it',
+            { taskId: snap.id, error: errorMessage(e) },
+          );
         }
       }
     });

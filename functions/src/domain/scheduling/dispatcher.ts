@@ -4,6 +4,7 @@ import { AppError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { isAlreadyExists } from '../workspaces/workspace.service';
+import { recordSweepError } from './sweep-errors';
 import { countCronRuns, nextCronRun } from './cron';
 import {
   JOB_PARAMETER_SCHEMAS,
@@ -196,8 +197,19 @@ export async function dispatchDueJobs<D extends SchedulingDeps>(
       try {
         return await handleDueJob(env, doc.id, job);
       } catch (e) {
+        // Recorded; a job that cannot be dispatched three runs running is disabled (quarantined)
+        // so it does not hold a place among the due jobs forever.
+        const { quarantine } = await recordSweepError(
+          deps.db,
+          deps.clock,
+          'dispatchScheduledJobs',
+          doc.ref.path,
+          e,
+        );
+        if (quarantine) await doc.ref.update({ enabled: false, lastError: messageOf(e) });
         logger.error('Scheduled job could not be dispatched', {
           jobId: doc.id,
+          quarantined: quarantine,
           error: messageOf(e),
         });
         return failedSummary(doc.id, job, messageOf(e));

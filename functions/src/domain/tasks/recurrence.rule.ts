@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatInTimeZone, fromZonedTime, getTimezoneOffset } from 'date-fns-tz';
-import { RRule, type Options } from 'rrule';
+import { Frequency, RRule, type Options } from 'rrule';
 
 /**
  * Recurrence rules (RFC 5545 RRULE) evaluated with `rrule` in a task's own time zone: validation,
@@ -28,11 +28,19 @@ const ALLOWED_PARTS = new Set([
   'BYMONTH',
   'BYSETPOS',
   'BYYEARDAY',
-  'BYWEEKNO',
   'BYHOUR',
   'BYMINUTE',
   'WKST',
 ]);
+
+/**
+ * The frequencies a task manager needs. SECONDLY, MINUTELY and HOURLY are refused: a series of
+ * tasks is at most daily (BYHOUR and BYMINUTE take one value each, for the same reason).
+ */
+export const ALLOWED_FREQUENCIES = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'] as const;
+
+/** A rule must have its next occurrence within this many years, else the series ends. */
+export const HORIZON_YEARS = 10;
 const WEEKDAY = /^([+-]?([1-9]|[1-4]\d|5[0-3]))?(MO|TU|WE|TH|FR|SA|SU)$/;
 const INTEGER_LIST = /^[+-]?\d{1,3}(,[+-]?\d{1,3})*$/;
 
@@ -53,6 +61,12 @@ export function recurrenceRuleProblem(rule: string): string | null {
     if (!ALLOWED_PARTS.has(key)) return `${key || 'an empty part'} is not supported`;
     if (seen.has(key)) return `${key} appears twice`;
     seen.add(key);
+    if (key === 'FREQ' && !(ALLOWED_FREQUENCIES as readonly string[]).includes(value)) {
+      return `FREQ must be one of ${ALLOWED_FREQUENCIES.join(', ')}`;
+    }
+    if ((key === 'BYHOUR' || key === 'BYMINUTE') && value.includes(',')) {
+      return `${key} must be a single value (at most one occurrence a day)`;
+    }
     if (key === 'BYDAY' && !value.split(',').every((d) => WEEKDAY.test(d))) {
       return 'BYDAY must list weekdays such as MO,WE or 1MO,-1FR';
     }
@@ -70,16 +84,117 @@ export function recurrenceRuleProblem(rule: string): string | null {
   if (!seen.has('FREQ')) return 'FREQ is required';
   if (seen.has('COUNT') && seen.has('UNTIL')) return 'COUNT and UNTIL cannot both be given';
   try {
-    const r = new RRule({
-      ...RRule.parseString(stripPrefix(rule)),
-      count: null,
-      dtstart: new Date(0),
-    });
-    r.after(new Date(0), false);
+    const { options } = parseRule(rule, 'UTC');
+    const next = boundedNext(options, new Date(0), new Date(0));
+    if (next.exhausted) {
+      return `has no occurrence within ${String(HORIZON_YEARS)} years (an impossible date such as 30 February?)`;
+    }
   } catch (e) {
     return e instanceof Error ? e.message : 'cannot be expanded';
   }
   return null;
+}
+
+/** Whether the runtime knows `zone` as an IANA time zone. */
+export function isIanaZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The zone to evaluate in: `zone` when the runtime knows it, else UTC (`known: false`, for the
+ * caller to record a warning). A document written around the API can hold any string; one bad
+ * zone must not make its task, or a sweep, fail.
+ */
+export function resolveZone(zone: string): { zone: string; known: boolean } {
+  return isIanaZone(zone) ? { zone, known: true } : { zone: 'UTC', known: false };
+}
+
+const DAY_MS = 86_400_000;
+const PERIODS_PER_YEAR: Partial<Record<number, number>> = {
+  [RRule.YEARLY]: 1,
+  [RRule.MONTHLY]: 12,
+  [RRule.WEEKLY]: 53,
+  [RRule.DAILY]: 366,
+};
+
+/** A UTC date from fields, years below 100 included (Date.UTC maps those to 19xx). */
+function utc(year: number, month: number, day: number): Date {
+  const d = new Date(Date.UTC(2000, month, day));
+  d.setUTCFullYear(year);
+  return d;
+}
+
+/**
+ * The latest start of a period of the series (same phase of INTERVAL) at or before `after`: the
+ * rule expanded from there gives every occurrence after `after` that the rule expanded from
+ * `dtstart` gives, once the defaults rrule derives from DTSTART are explicit (see boundedNext).
+ */
+function anchorNear(freq: Frequency, interval: number, dtstart: Date, after: Date): Date {
+  if (after <= dtstart) return dtstart;
+  if (freq === Frequency.DAILY || freq === Frequency.WEEKLY) {
+    const step = (freq === Frequency.DAILY ? 1 : 7) * interval * DAY_MS;
+    const n = Math.floor((after.getTime() - dtstart.getTime()) / step);
+    return new Date(dtstart.getTime() + n * step);
+  }
+  if (freq === Frequency.MONTHLY) {
+    const months =
+      (after.getUTCFullYear() - dtstart.getUTCFullYear()) * 12 +
+      after.getUTCMonth() -
+      dtstart.getUTCMonth();
+    const n = Math.floor(months / interval);
+    if (n === 0) return dtstart;
+    const index = dtstart.getUTCFullYear() * 12 + dtstart.getUTCMonth() + n * interval;
+    return utc(Math.floor(index / 12), index % 12, 1);
+  }
+  const n = Math.floor((after.getUTCFullYear() - dtstart.getUTCFullYear()) / interval);
+  return n === 0 ? dtstart : utc(dtstart.getUTCFullYear() + n * interval, 0, 1);
+}
+
+export interface BoundedNext {
+  /** The first occurrence strictly after `after`, or null. */
+  date: Date | null;
+  /** True when the search stopped at the horizon rather than at the rule's end (UNTIL). */
+  exhausted: boolean;
+  /** Periods (days, weeks, months or years of the rule) rrule stepped through. */
+  periods: number;
+}
+
+/**
+ * The first occurrence (floating times) strictly after `after` of the rule started at `dtstart`,
+ * at a bounded cost whatever the rule and however far back the start:
+ * - the expansion starts at the last period of the series before `after` (same INTERVAL phase),
+ *   not at `dtstart` — with the defaults rrule takes from DTSTART (time of day, weekday, month
+ *   day, month) made explicit first, so the occurrences are the same;
+ * - rrule steps through at most {@link HORIZON_YEARS} years of periods. rrule 2.8.1 has no
+ *   iteration cap of its own (an impossible rule such as 30 February iterates to year 9999,
+ *   seconds of CPU): its iterator re-reads `options.interval` once per period and stops when it
+ *   reads 0, so a counting getter there is the cap. Pinned version; the unit tests compare the
+ *   result with rrule's unbounded one.
+ */
+export function boundedNext(options: Partial<Options>, dtstart: Date, after: Date): BoundedNext {
+  const base = new RRule({ ...options, dtstart }, true);
+  const parsed = base.options;
+  const freq = parsed.freq;
+  const perYear = PERIODS_PER_YEAR[freq];
+  if (perYear === undefined) throw new Error('FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY');
+  const interval = parsed.interval;
+  const anchor = anchorNear(freq, interval, dtstart, after);
+  const rule = new RRule({ freq }, true);
+  rule.options = { ...parsed, dtstart: anchor };
+  const maxPeriods = Math.ceil((HORIZON_YEARS * perYear) / interval) + 2;
+  let reads = 0;
+  // One read when the iteration starts, then two per period (the stop check, the step).
+  Object.defineProperty(rule.options, 'interval', {
+    get: () => (++reads > 1 + 2 * maxPeriods ? 0 : interval),
+  });
+  const date = rule.after(after, false);
+  const periods = Math.floor(Math.max(0, reads - 1) / 2);
+  return { date, exhausted: date === null && reads > 1 + 2 * maxPeriods, periods };
 }
 
 /** The wall time of `instant` in `timeZone`, as a "floating" Date (its UTC fields). */
@@ -133,17 +248,18 @@ export function parseRule(rule: string, timeZone: string): ParsedRule {
 /**
  * The first occurrence strictly after `after` of the series that started at `seriesStart`, in
  * the recurrence's zone (UNTIL applied, COUNT not: see {@link spawnNextOccurrence}); null when
- * the rule has no further occurrence.
+ * the rule has no further occurrence within {@link HORIZON_YEARS} years. An unknown zone is
+ * evaluated as UTC ({@link resolveZone}).
  */
 export function nextOccurrence(
   recurrence: Recurrence,
   seriesStart: Date,
   after: Date,
 ): Date | null {
-  const { options } = parseRule(recurrence.rule, recurrence.timezone);
-  const rule = new RRule({ ...options, dtstart: toFloating(seriesStart, recurrence.timezone) });
-  const next = rule.after(toFloating(after, recurrence.timezone), false);
-  return next === null ? null : fromFloating(next, recurrence.timezone);
+  const { zone } = resolveZone(recurrence.timezone);
+  const { options } = parseRule(recurrence.rule, zone);
+  const next = boundedNext(options, toFloating(seriesStart, zone), toFloating(after, zone)).date;
+  return next === null ? null : fromFloating(next, zone);
 }
 
 /** The id of the occurrence of `seriesId` due at `dueDate`: readable, hashed if too long. */

@@ -1,7 +1,13 @@
-import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
+import {
+  Timestamp,
+  type DocumentData,
+  type Firestore,
+  type QueryDocumentSnapshot,
+} from 'firebase-admin/firestore';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
+import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
 import { isAlreadyExists } from '../workspaces/workspace.service';
 import {
   DUE_MODES,
@@ -9,6 +15,7 @@ import {
   occurrenceTaskId,
   parseRule,
   recurrenceRuleProblem,
+  resolveZone,
 } from './recurrence.rule';
 import { TASKS } from './task.constants';
 
@@ -77,6 +84,7 @@ const recurringTaskSchema = z.object({
   seriesStart: timestampLike.optional(),
   recurrenceNextAt: timestampLike.nullable().optional(),
   recurrenceNextId: z.string().nullable().optional(),
+  recurrenceDeferredDue: timestampLike.nullable().optional(),
 });
 type RecurringTask = z.infer<typeof recurringTaskSchema>;
 
@@ -143,7 +151,12 @@ export async function spawnNextOccurrence(
   if ((after.recurrence.dueMode ?? 'on_complete') === 'on_due') {
     if (after.recurrenceNextId !== undefined && after.recurrenceNextId !== null) return disarm();
     if (after.dueDate === null) return disarm();
-    if (armed && after.recurrenceNextAt?.toMillis() === after.dueDate.toMillis()) {
+    if (
+      armed &&
+      (after.recurrenceNextAt?.toMillis() === after.dueDate.toMillis() ||
+        after.recurrenceDeferredDue?.toMillis() === after.dueDate.toMillis())
+    ) {
+      // Armed for this due date (or deferred by the sweep, still for this due date).
       return { action: 'none', reason: 'armed already' };
     }
     await updateSource(db, event.taskId, { recurrenceNextAt: after.dueDate });
@@ -182,7 +195,14 @@ async function spawnFrom(
     return { action: 'ended', reason };
   };
   if (count !== null && occurrence >= count) return ended('count');
-  const due = nextOccurrence(recurrence, seriesStart.toDate(), source.dueDate.toDate());
+  // on_due: after max(now, due) — a series due long ago gives one task, not one per missed
+  // occurrence. on_complete: after the due date (each spawn is one completion by a person).
+  const dueAt0 = source.dueDate.toDate();
+  const after =
+    recurrence.dueMode === 'on_due'
+      ? new Date(Math.max(dueAt0.getTime(), clock.now().getTime()))
+      : dueAt0;
+  const due = nextOccurrence(recurrence, seriesStart.toDate(), after);
   if (due === null) return ended('until');
   const id = occurrenceTaskId(seriesId, due);
   const now = Timestamp.fromDate(clock.now());
@@ -228,62 +248,162 @@ export interface DueOccurrencesReport {
   duplicates: number;
   ended: number;
   skipped: number;
+  /** Series over their owner's share of this run, moved behind the rest (served next run). */
+  deferred: number;
+  /** Tasks that could not be processed (recorded in `sweepErrors`; quarantined at last). */
+  failures: number;
+  /** Series evaluated in UTC because their time zone is unknown. */
+  zoneFallbacks: number;
+  /** A few of the problems met (task ids and messages), for the run's log line. */
+  warnings: string[];
   documentsRead: number;
+  /** False when the read budget ended the run before every due series was seen. */
+  complete: boolean;
 }
 
+export interface DueOccurrencesOptions {
+  /** Series acted on (spawned, ended, re-armed) per run at most. */
+  limit: number;
+  /** Series of one owner (`createdBy`) acted on per run at most; the rest are deferred. Default 25. */
+  perOwnerLimit?: number;
+  /** Due documents read per run at most (deferred ones included). Default 4 × limit. */
+  maxReads?: number;
+  /** How far a deferred series is moved: behind everything due before the next run. Default 15 min. */
+  deferMs?: number;
+}
+
+export const RECURRENCE_SWEEP = 'spawnRecurringTasks';
+const PAGE_SIZE = 200;
+const MAX_WARNINGS = 10;
+
 /**
- * The on_due sweep: for each task whose armed `recurrenceNextAt` has passed (oldest first, at
- * most `limit`), creates its next occurrence exactly once (an overlapping sweep computes the
- * same id and its `create()` fails) and disarms it. A task re-dated into the future is re-armed
- * for its new due date instead; one that is no longer on_due, or deleted, is disarmed.
+ * The on_due sweep: for each task whose armed `recurrenceNextAt` has passed (oldest first),
+ * creates its next occurrence exactly once (an overlapping sweep computes the same id and its
+ * `create()` fails) and disarms it. A task re-dated into the future is re-armed for its new due
+ * date instead; one that is no longer on_due, or deleted, is disarmed.
+ *
+ * Abuse bounds: the next occurrence is the first after max(now, due) (a series due in 1970 gives
+ * one task, not a catch-up chain); one owner gets at most `perOwnerLimit` series per run — the
+ * others are deferred behind everything else due (`recurrenceNextAt` moved on, the due date it
+ * was armed for kept in `recurrenceDeferredDue` so the trigger does not re-arm it back), so no
+ * one's many series starve anyone else's; the run pages on until `limit` series were acted on or
+ * `maxReads` documents read. Each task is isolated: one that throws is recorded in `sweepErrors`
+ * and skipped, and disarmed after a few attempts.
  */
 export async function spawnDueOccurrences(
   db: Firestore,
   clock: Clock,
-  options: { limit: number },
+  options: DueOccurrencesOptions,
 ): Promise<DueOccurrencesReport> {
   const now = clock.now();
-  const snap = await applyShape(db.collection(TASKS), DUE_RECURRENCES_QUERY, {
-    equals: {},
-    range: { to: Timestamp.fromMillis(now.getTime() + 1) },
-  })
-    .limit(options.limit)
-    .get();
+  const perOwnerLimit = options.perOwnerLimit ?? 25;
+  const maxReads = options.maxReads ?? 4 * options.limit;
+  const deferTo = Timestamp.fromMillis(now.getTime() + (options.deferMs ?? 15 * 60_000));
   const report: DueOccurrencesReport = {
-    due: snap.size,
+    due: 0,
     spawned: 0,
     duplicates: 0,
     ended: 0,
     skipped: 0,
-    documentsRead: Math.max(1, snap.size),
+    deferred: 0,
+    failures: 0,
+    zoneFallbacks: 0,
+    warnings: [],
+    documentsRead: 0,
+    complete: true,
   };
-  for (const doc of snap.docs) {
-    const task = parseTask(doc.data());
-    const disarm = () => updateSource(db, doc.id, { recurrenceNextAt: null });
-    if (
-      task?.recurrence?.dueMode !== 'on_due' ||
-      task.deletedAt !== null ||
-      task.dueDate === null ||
-      (task.recurrenceNextId !== undefined && task.recurrenceNextId !== null) ||
-      recurrenceRuleProblem(task.recurrence.rule) !== null
-    ) {
-      await disarm();
-      report.skipped++;
-      continue;
+  const warn = (message: string) => {
+    if (report.warnings.length < MAX_WARNINGS) report.warnings.push(message);
+  };
+  const perOwner = new Map<string, number>();
+  let acted = 0;
+  let cursor: QueryDocumentSnapshot | undefined;
+  for (;;) {
+    const pageSize = Math.min(PAGE_SIZE, maxReads - report.due);
+    let query = applyShape(db.collection(TASKS), DUE_RECURRENCES_QUERY, {
+      equals: {},
+      range: { to: Timestamp.fromMillis(now.getTime() + 1) },
+    }).limit(pageSize);
+    if (cursor !== undefined) query = query.startAfter(cursor);
+    const page = await query.get();
+    report.due += page.size;
+    report.documentsRead += Math.max(1, page.size);
+    for (const doc of page.docs) {
+      if (acted >= options.limit) {
+        report.complete = false;
+        break;
+      }
+      const task = parseTask(doc.data());
+      const owner = task?.createdBy ?? '';
+      const share = perOwner.get(owner) ?? 0;
+      if (task !== null && share >= perOwnerLimit) {
+        await updateSource(db, doc.id, {
+          recurrenceNextAt: deferTo,
+          recurrenceDeferredDue: task.dueDate,
+        });
+        report.deferred++;
+        continue;
+      }
+      perOwner.set(owner, share + 1);
+      acted++;
+      try {
+        await visitDue(db, clock, now, doc.id, task, report);
+      } catch (e) {
+        report.failures++;
+        const { quarantine } = await recordSweepError(db, clock, RECURRENCE_SWEEP, doc.ref.path, e);
+        warn(`${doc.id}: ${errorMessage(e)}`);
+        if (quarantine) await updateSource(db, doc.id, { recurrenceNextAt: null });
+      }
     }
-    if (task.dueDate.toMillis() > now.getTime()) {
-      await updateSource(db, doc.id, { recurrenceNextAt: task.dueDate });
-      report.skipped++;
-      continue;
-    }
-    const result = await spawnFrom(db, clock, doc.id, task);
-    if (result.action === 'spawned') report.spawned++;
-    else if (result.action === 'duplicate') report.duplicates++;
-    else if (result.action === 'ended') report.ended++;
-    else {
-      await disarm();
-      report.skipped++;
+    cursor = page.docs[page.docs.length - 1];
+    if (acted >= options.limit) break;
+    if (page.size < pageSize || cursor === undefined) break;
+    if (report.due >= maxReads) {
+      report.complete = false;
+      break;
     }
   }
   return report;
+}
+
+/** One due series: spawned, ended, re-armed or disarmed (throws on a failure). */
+async function visitDue(
+  db: Firestore,
+  clock: Clock,
+  now: Date,
+  taskId: string,
+  task: RecurringTask | null,
+  report: DueOccurrencesReport,
+): Promise<void> {
+  const disarm = () => updateSource(db, taskId, { recurrenceNextAt: null });
+  if (
+    task?.recurrence?.dueMode !== 'on_due' ||
+    task.deletedAt !== null ||
+    task.dueDate === null ||
+    (task.recurrenceNextId !== undefined && task.recurrenceNextId !== null) ||
+    recurrenceRuleProblem(task.recurrence.rule) !== null
+  ) {
+    await disarm();
+    report.skipped++;
+    return;
+  }
+  if (task.dueDate.toMillis() > now.getTime()) {
+    await updateSource(db, taskId, { recurrenceNextAt: task.dueDate });
+    report.skipped++;
+    return;
+  }
+  if (!resolveZone(task.recurrence.timezone).known) {
+    report.zoneFallbacks++;
+    if (report.warnings.length < MAX_WARNINGS) {
+      report.warnings.push(`${taskId}: unknown time zone, evaluated in UTC`);
+    }
+  }
+  const result = await spawnFrom(db, clock, taskId, task);
+  if (result.action === 'spawned') report.spawned++;
+  else if (result.action === 'duplicate') report.duplicates++;
+  else if (result.action === 'ended') report.ended++;
+  else {
+    await disarm();
+    report.skipped++;
+  }
 }

@@ -1,21 +1,12 @@
 import type { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { docId, isoInstant, uid } from '../shared.schema';
-import { DUE_MODES, recurrenceRuleProblem, type Recurrence } from './recurrence.rule';
+import { DUE_MODES, isIanaZone, recurrenceRuleProblem, type Recurrence } from './recurrence.rule';
 
 export const taskStatusSchema = z.enum(['todo', 'in_progress', 'done']);
 export const taskPrioritySchema = z.enum(['low', 'medium', 'high']);
 export type TaskStatus = z.infer<typeof taskStatusSchema>;
 export type TaskPriority = z.infer<typeof taskPrioritySchema>;
-
-function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const timeZoneSchema = z
   .string()

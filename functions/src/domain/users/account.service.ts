@@ -325,14 +325,21 @@ export async function deleteUserData(
   // Push/email delivery records hold the address and the message text; each has a few attempt
   // claims under it (`claims/v{n}`).
   await drain(
-    // ≤ 80 records + ≤ 5 claims each stays under a batch's 500 writes.
     db.collection(DELIVERIES).where('recipientId', '==', uid).limit(Math.min(batchSize, 80)),
     async (docs) => {
+      // However many claims a record has (retries, quiet-hours holds), no batch exceeds 500
+      // writes: each record's claims go before the record, in batches of at most 500, so a run
+      // interrupted between two batches leaves the record for the rerun to find.
       const claims = await Promise.all(docs.map((d) => d.ref.collection('claims').get()));
-      const batch = db.batch();
-      for (const c of claims) for (const claim of c.docs) batch.delete(claim.ref);
-      for (const doc of docs) batch.delete(doc.ref);
-      await batch.commit();
+      const refs = docs.flatMap((doc, i) => [
+        ...(claims[i]?.docs ?? []).map((c) => c.ref),
+        doc.ref,
+      ]);
+      for (let i = 0; i < refs.length; i += MAX_BATCH_WRITES) {
+        const batch = db.batch();
+        for (const ref of refs.slice(i, i + MAX_BATCH_WRITES)) batch.delete(ref);
+        await batch.commit();
+      }
     },
   );
 
