@@ -322,13 +322,19 @@ describe('the app, signed in', () => {
   });
 
   // The query as the app builds it, for `who`: "me" fields are the caller, ids are the test's.
+  const runValues = {
+    assigneeId: '',
+    deletedAt: null,
+    projectId: '',
+    status: 'todo',
+    read: false,
+    workspaceId: '',
+  };
   const run = (who: Client, shape: QueryShape) => {
     const values: Record<string, unknown> = {
+      ...runValues,
       assigneeId: who.uid,
-      deletedAt: null,
       projectId,
-      status: 'todo',
-      read: false,
       workspaceId,
     };
     const constraints: QueryConstraint[] = [
@@ -347,14 +353,12 @@ describe('the app, signed in', () => {
   };
   const describeShape = (shape: QueryShape) =>
     `${shape.collection} where ${[...shape.equals, shape.arrayContains ?? ''].filter(Boolean).join(', ')}`;
-  // "My tasks across my projects" (assigneeId == me): firestore.rules lets a task be read only
-  // through a query that fixes a project the reader belongs to, so it is refused today.
-  const refusedToday = (shape: QueryShape) =>
-    shape.collection === 'tasks' && shape.equals.includes('assigneeId');
+  // Queries whose values this suite can fill in (the caller, the test's workspace and project);
+  // the others — invitations by verified address — need accounts with a verified email, and are
+  // run as member and outsider, like every catalogued query, by test/rules/client-queries.rules.test.ts.
+  const fillable = (shape: QueryShape) => shape.equals.every((f) => f in runValues);
 
-  it.each(
-    CLIENT_QUERIES.filter((q) => !refusedToday(q)).map((q) => [describeShape(q), q] as const),
-  )(
+  it.each(CLIENT_QUERIES.filter(fillable).map((q) => [describeShape(q), q] as const))(
     'catalogued query %s: a member runs it, an outsider is refused or sees nothing',
     async (_, shape) => {
       await ann.call('createTask', { projectId, title: 'Plan', assigneeId: bob.uid });
@@ -366,10 +370,12 @@ describe('the app, signed in', () => {
     },
   );
 
-  it.failing.each(CLIENT_QUERIES.filter(refusedToday).map((q) => [describeShape(q), q] as const))(
-    'catalogued query %s runs for a member (refused by the rules today)',
-    async (_, shape) => {
-      expect(typeof (await run(bob, shape))).toBe('number');
-    },
-  );
+  it('"my tasks across my projects" returns the caller\'s assigned tasks', async () => {
+    await ann.call('createTask', { projectId, title: 'Mine', assigneeId: bob.uid });
+    const mine = CLIENT_QUERIES.find(
+      (q) => q.collection === 'tasks' && q.equals.includes('assigneeId'),
+    );
+    expect(mine).toBeDefined();
+    if (mine !== undefined) expect(await run(bob, mine)).toBeGreaterThan(0);
+  });
 });
