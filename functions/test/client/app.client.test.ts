@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import { deleteApp as deleteAdminApp, initializeApp as initAdminApp } from 'firebase-admin/app';
+import { getAuth as getAdminAuth } from 'firebase-admin/auth';
 import { getFirestore as getAdminFirestore } from 'firebase-admin/firestore';
 import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
 import {
@@ -60,6 +61,9 @@ let port = 0;
 
 interface Client {
   uid: string;
+  email: string;
+  /** Marks the address verified (as the app's email link would) and refreshes the ID token. */
+  verifyEmail(): Promise<void>;
   app: FirebaseApp;
   fn: Functions;
   db: ClientFirestore;
@@ -75,6 +79,7 @@ async function client(name: string, signedIn = true): Promise<Client> {
   const auth = getAuth(app);
   connectAuthEmulator(auth, `http://${authHost}`, { disableWarnings: true });
   let uid = '';
+  let email = '';
   if (signedIn) {
     const cred = await createUserWithEmailAndPassword(
       auth,
@@ -82,6 +87,7 @@ async function client(name: string, signedIn = true): Promise<Client> {
       'secret-password',
     );
     uid = cred.user.uid;
+    email = cred.user.email ?? '';
     await adminDb.doc(`users/${uid}`).set({ email: cred.user.email, name, timezone: 'UTC' });
   }
   const fn = getFunctions(app, REGION);
@@ -91,6 +97,11 @@ async function client(name: string, signedIn = true): Promise<Client> {
   connectFirestoreEmulator(db, host ?? '127.0.0.1', Number(fsPort));
   const c: Client = {
     uid,
+    email,
+    async verifyEmail() {
+      await getAdminAuth(adminApp).updateUser(uid, { emailVerified: true });
+      await auth.currentUser?.getIdToken(true);
+    },
     app,
     fn,
     db,
@@ -225,10 +236,55 @@ describe('the app, signed in', () => {
   beforeAll(async () => {
     [ann, bob, eve] = [await client('ann'), await client('bob'), await client('eve')];
     workspaceId = (await ann.call<{ id: string }>('createWorkspace', { name: 'Acme' })).id;
-    await ann.call('addWorkspaceMember', { workspaceId, userId: bob.uid });
+    // A teammate joins by invitation: invited by address, accepted with that address verified.
+    const invitation = await ann.call<{ id: string; status: string }>('inviteToWorkspace', {
+      workspaceId,
+      email: bob.email,
+    });
+    expect(invitation.status).toBe('pending');
+    await bob.verifyEmail();
+    await bob.call('acceptInvitation', { invitationId: invitation.id });
     projectId = (await ann.call<{ id: string }>('createProject', { workspaceId, name: 'Launch' }))
       .id;
     await ann.call('addProjectMember', { projectId, userId: bob.uid });
+  });
+
+  it('an invitation, end to end: the invitee sees it, accepts it, and becomes a member', async () => {
+    const carol = await client('carol');
+    // Non-admins cannot add a uid without consent.
+    expect(await codeOf(ann.call('addWorkspaceMember', { workspaceId, userId: carol.uid }))).toBe(
+      'permission-denied',
+    );
+    const sent = await ann.call<{ id: string }>('inviteToWorkspace', {
+      workspaceId,
+      email: carol.email,
+    });
+    // Inviting again while pending answers the same invitation.
+    expect(
+      (await ann.call<{ id: string }>('inviteToWorkspace', { workspaceId, email: carol.email })).id,
+    ).toBe(sent.id);
+    // Not yet verified: the address is not proven to be theirs.
+    expect(await codeOf(carol.call('acceptInvitation', { invitationId: sent.id }))).not.toBe('ok');
+    await carol.verifyEmail();
+    const mine = await carol.call<{ invitations: { id: string }[] }>('listMyInvitations', {});
+    expect(mine.invitations.map((i) => i.id)).toEqual([sent.id]);
+    // The invitee reads it through the Firestore SDK too (rules: their verified address).
+    const direct = await getDocs(
+      query(collection(carol.db, 'invitations'), where('email', '==', carol.email.toLowerCase())),
+    ).then(
+      (snap) => snap.size,
+      (e: unknown) => (e as { code?: string }).code ?? String(e),
+    );
+    expect(direct).toBe(1);
+    // Before accepting, the workspace is not theirs.
+    expect(await codeOf(carol.call('getWorkspace', { workspaceId }))).toBe('permission-denied');
+    await carol.call('acceptInvitation', { invitationId: sent.id });
+    await carol.call('acceptInvitation', { invitationId: sent.id }); // twice is fine
+    const ws = await carol.call<{ members: string[] }>('getWorkspace', { workspaceId });
+    expect(ws.members).toContain(carol.uid);
+    // The inbox item reached carol's account when she was invited.
+    const inbox = await getDocs(collection(carol.db, `users/${carol.uid}/notifications`));
+    expect(inbox.docs.map((d) => d.data().type)).toContain('workspace_invitation');
   });
 
   it('answers results, and FunctionsError codes for what the app gets wrong', async () => {
@@ -248,9 +304,18 @@ describe('the app, signed in', () => {
       invalidArgument: await codeOf(ann.call('createWorkspace', { name: '' })),
       snakeCaseField: await codeOf(bob.call('listNotifications', { unread_only: true })),
       notFound: await codeOf(ann.call('getTask', { taskId: 'no-such-task' })),
-      alreadyExists: await codeOf(
-        ann.call('addWorkspaceMember', { workspaceId, userId: bob.uid, role: 'admin' }),
-      ),
+      // Inviting an address again with another role while its invitation is pending.
+      alreadyExists: await ann
+        .call('inviteToWorkspace', { workspaceId, email: 'dan@taskflow.test' })
+        .then(() =>
+          codeOf(
+            ann.call('inviteToWorkspace', {
+              workspaceId,
+              email: 'dan@taskflow.test',
+              role: 'admin',
+            }),
+          ),
+        ),
       failedPrecondition: await codeOf(
         ann.call('removeWorkspaceMember', { workspaceId, userId: ann.uid }),
       ),
@@ -295,7 +360,8 @@ describe('the app, signed in', () => {
     const unsubscribe = onSnapshot(
       query(collection(bob.db, `users/${bob.uid}/notifications`), orderBy('createdAt', 'desc')),
       (snap) => {
-        for (const d of snap.docs) seen.add(d.id);
+        // Bob's inbox also holds the invitation he accepted to join; only task items count here.
+        for (const d of snap.docs) if (d.data().type !== 'workspace_invitation') seen.add(d.id);
         if (seen.size > 0) resolveFirst();
       },
     );
@@ -314,7 +380,9 @@ describe('the app, signed in', () => {
       await first;
       // Read the inbox once more through the SDK: the listener has seen everything there is.
       const inbox = await getDocs(collection(bob.db, `users/${bob.uid}/notifications`));
-      expect(inbox.docs.map((d) => d.id)).toEqual([once.messageId]);
+      expect(
+        inbox.docs.filter((d) => d.data().type !== 'workspace_invitation').map((d) => d.id),
+      ).toEqual([once.messageId]);
       expect([...seen]).toEqual([once.messageId]);
     } finally {
       unsubscribe();
@@ -363,10 +431,13 @@ describe('the app, signed in', () => {
     async (_, shape) => {
       await ann.call('createTask', { projectId, title: 'Plan', assigneeId: bob.uid });
       expect(typeof (await run(bob, shape))).toBe('number');
-      // Scoped by a project id: refused to an outsider. Scoped by "me": their own (none here).
-      expect(await run(eve, shape)).toBe(
-        shape.equals.includes('projectId') ? 'permission-denied' : 0,
-      );
+      // Narrowed to the caller ("me", their own inbox): their own, none here. Otherwise scoped by a
+      // project or workspace they are not in: refused.
+      const narrowedToCaller =
+        shape.arrayContains !== undefined ||
+        shape.equals.includes('assigneeId') ||
+        shape.collection === 'notifications';
+      expect(await run(eve, shape)).toBe(narrowedToCaller ? 0 : 'permission-denied');
     },
   );
 

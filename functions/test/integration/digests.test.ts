@@ -766,7 +766,9 @@ describe('a schedule that cannot be handled', () => {
 });
 
 describe('deployed adapters', () => {
-  it('quarterHourlyDigests runs the sweep (jobs run inline without a Cloud Tasks emulator) and records its run', async () => {
+  it('quarterHourlyDigests runs the sweep (jobs run inline with TASK_QUEUE_TRANSPORT=inline) and records its run', async () => {
+    // The transport is a declared param (a local stack without Cloud Tasks says `inline`).
+    process.env.TASK_QUEUE_TRANSPORT = 'inline';
     clock.set('2026-03-09T07:00:00Z');
     await user('ann', { prefs: { weeklySummary: false } });
     await overdueTask('ann');

@@ -26,6 +26,7 @@ describe('firebaseTokenVerifier', () => {
         uid: 'alice',
         admin: false,
         email: undefined,
+        emailVerified: false,
       });
     }
     expect(verifyIdToken).toHaveBeenCalledTimes(1);
