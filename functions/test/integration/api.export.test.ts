@@ -282,6 +282,29 @@ describe('GET /api/users/:userId/export', () => {
     });
   });
 
+  it('after leaving a project, keeps only the authorship of the tasks created there, not their content', async () => {
+    await seedShared();
+    // alice leaves P: her tasks there stay the project's (bob may have rewritten them since).
+    await db.doc('projects/P').update({ members: [bob.uid] });
+    await db
+      .doc('tasks/ta')
+      .update({ assigneeId: null, title: 'Rewritten by bob', description: 'secret plan' });
+    const res = await exportOf(alice, alice.uid);
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.text) as UserExport;
+    const ta = body.tasks.find((t) => t.id === 'ta');
+    expect(ta).toEqual({
+      id: 'ta',
+      relation: ['creator'],
+      scope: 'authorship',
+      data: { projectId: 'P', createdBy: alice.uid, createdAt: '2026-11-20T08:30:00.000Z' },
+    });
+    expect(res.text).not.toContain('secret plan');
+    expect(res.text).not.toContain('Rewritten by bob');
+    // Still assigned to her elsewhere: what she may see, she gets in full.
+    expect(body.tasks.find((t) => t.id === 'tc')?.scope).toBe('full');
+  });
+
   it("holds nothing of another user: no profile, inbox, device, activity or member list of bob's", async () => {
     await Promise.all([seedPersonal(alice, 'alice'), seedPersonal(bob, 'bob'), seedShared()]);
     const res = await exportOf(alice, alice.uid).expect(200);

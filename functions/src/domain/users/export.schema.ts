@@ -27,6 +27,12 @@ export const exportedTaskSchema = z
       .array(z.enum(['creator', 'assignee']))
       .min(1)
       .meta({ description: 'Why the task is in the export: the user created it, is assigned it' }),
+    scope: z.enum(['full', 'authorship']).meta({
+      description:
+        '`full`: the task as stored (the user can still see it: a member of its project, or its ' +
+        'assignee). `authorship`: a task the user created in a project they have left — only ' +
+        'that they created it (projectId, createdBy, createdAt); its content is the project’s',
+    }),
     data: storedDataSchema,
   })
   .meta({ id: 'ExportedTask' });

@@ -343,11 +343,33 @@ function toIso(value: unknown): string | null {
   return value instanceof Timestamp ? value.toDate().toISOString() : null;
 }
 
-function exportedTask(doc: QueryDocumentSnapshot, userId: string): ExportedTask {
+/**
+ * A task as exported. The rule: the user gets what they may still see — every task of a project
+ * they belong to, and every task assigned to them — in full; of a task they created in a project
+ * they have since left, only that they created it (the content is the project's: others may have
+ * rewritten it since, and the user has no right to read it any more).
+ */
+function exportedTask(
+  doc: QueryDocumentSnapshot,
+  userId: string,
+  projectsNow: ReadonlySet<string>,
+): ExportedTask {
   const relation: ExportedTask['relation'] = [];
   if (doc.get('createdBy') === userId) relation.push('creator');
   if (doc.get('assigneeId') === userId) relation.push('assignee');
-  return { id: doc.id, relation, data: jsonData(doc.data()) };
+  const visible =
+    doc.get('assigneeId') === userId || projectsNow.has(String(doc.get('projectId') ?? ''));
+  if (visible) return { id: doc.id, relation, scope: 'full', data: jsonData(doc.data()) };
+  return {
+    id: doc.id,
+    relation,
+    scope: 'authorship',
+    data: jsonData({
+      projectId: doc.get('projectId') as unknown,
+      createdBy: doc.get('createdBy') as unknown,
+      createdAt: doc.get('createdAt') as unknown,
+    }),
+  };
 }
 
 async function* tasksOf(
@@ -355,14 +377,21 @@ async function* tasksOf(
   userId: string,
   pages: (query: Query) => AsyncGenerator<QueryDocumentSnapshot[], void, undefined>,
 ): AsyncGenerator<ExportedTask[], void, undefined> {
+  // The projects the user belongs to now (ids only; a user has far fewer projects than tasks).
+  const projectsNow = new Set<string>();
+  for await (const page of pages(
+    applyShape(db.collection(PROJECTS), memberOf(PROJECTS), { equals: {}, arrayContains: userId }),
+  )) {
+    for (const d of page) projectsNow.add(d.id);
+  }
   const tasks = db.collection(TASKS);
   yield* mapPages(
     pages(applyShape(tasks, TASKS_CREATED_BY_QUERY, { equals: { createdBy: userId } })),
-    (d) => exportedTask(d, userId),
+    (d) => exportedTask(d, userId, projectsNow),
   );
   yield* mapPages(
     pages(applyShape(tasks, TASKS_ASSIGNED_TO_QUERY, { equals: { assigneeId: userId } })),
-    (d) => (d.get('createdBy') === userId ? null : exportedTask(d, userId)),
+    (d) => (d.get('createdBy') === userId ? null : exportedTask(d, userId, projectsNow)),
   );
 }
 
