@@ -293,9 +293,7 @@ export async function removeWorkspaceMember(
       );
     }
     const refs = candidates.docs.map((d) => d.ref);
-    // One get per project rather than getAll: the embedded test server answers a transactional
-    // BatchGet wrongly while other transactions run (seen as another document's data).
-    const projects = (await Promise.all(refs.map((r) => tx.get(r)))).filter(
+    const projects = (refs.length === 0 ? [] : await tx.getAll(...refs)).filter(
       (p) => p.exists && (p.get('members') as string[] | undefined)?.includes(userId) === true,
     );
     // Who takes over the projects the member owned: a remaining workspace owner.
