@@ -270,13 +270,6 @@ export async function removeWorkspaceMember(
 ): Promise<{ removed: boolean }> {
   const ref = db.collection(WORKSPACES).doc(workspaceId);
   const pending = db.collection(MEMBER_REMOVALS).doc(`${workspaceId}_${userId}`);
-  // The member's projects in this workspace, found by query before the transaction and re-read
-  // by reference inside it (a project that gains them meanwhile is caught by the retry below).
-  const candidates = await applyShape(
-    db.collection('projects'),
-    WORKSPACE_PROJECTS_OF_MEMBER_QUERY,
-    { equals: { workspaceId }, arrayContains: userId },
-  ).get();
   const removed = await db.runTransaction(async (tx) => {
     const { ws, callerRole } = await readForMember(tx, ref, caller);
     const current = roleOf(ws, userId);
@@ -292,9 +285,11 @@ export async function removeWorkspaceMember(
         [{ field: 'userId', message: 'last owner' }],
       );
     }
-    const refs = candidates.docs.map((d) => d.ref);
-    const projects = (refs.length === 0 ? [] : await tx.getAll(...refs)).filter(
-      (p) => p.exists && (p.get('members') as string[] | undefined)?.includes(userId) === true,
+    const projects = await tx.get(
+      applyShape(db.collection('projects'), WORKSPACE_PROJECTS_OF_MEMBER_QUERY, {
+        equals: { workspaceId },
+        arrayContains: userId,
+      }),
     );
     // Who takes over the projects the member owned: a remaining workspace owner.
     const heir = Object.entries(ws.roles)
@@ -302,7 +297,7 @@ export async function removeWorkspaceMember(
       .map(([m]) => m)
       .sort()[0];
     const now = Timestamp.fromDate(clock.now());
-    for (const project of projects) {
+    for (const project of projects.docs) {
       const members = (project.get('members') as string[]).filter((m) => m !== userId);
       const owned = project.get('ownerId') === userId;
       if (owned && heir !== undefined && !members.includes(heir)) members.push(heir);
@@ -323,7 +318,7 @@ export async function removeWorkspaceMember(
     const removal: MemberRemovalDoc = {
       workspaceId,
       userId,
-      projectIds: projects.map((d) => d.id),
+      projectIds: projects.docs.map((d) => d.id),
       createdAt: now,
     };
     tx.set(pending, removal);
