@@ -175,22 +175,23 @@ export async function addProjectMember(
 ): Promise<Project> {
   const project = await loadProject(db, projectId);
   await assertCanManageProject(db, project, caller);
-  const ws = await loadWorkspace(db, project.workspaceId);
-  if (!ws.members.includes(userId)) throw notInWorkspace('userId', userId);
-  if (project.members.includes(userId)) return toProject(projectId, project);
-  const now = Timestamp.fromDate(clock.now());
-  // arrayUnion is atomic: concurrent adds of different members all land without a transaction.
-  await db
-    .collection(PROJECTS)
-    .doc(projectId)
-    .update({
-      members: FieldValue.arrayUnion(userId),
-      updatedAt: now,
-    });
-  return toProject(projectId, {
-    ...project,
-    members: [...project.members, userId],
-    updatedAt: now,
+  const projectRef = db.collection(PROJECTS).doc(projectId);
+  // In one transaction with the workspace read: a member removed from the workspace meanwhile
+  // cannot be added back to one of its projects.
+  return db.runTransaction(async (tx) => {
+    const [projectSnap, wsSnap] = await Promise.all([
+      tx.get(projectRef),
+      tx.get(db.collection(WORKSPACES).doc(project.workspaceId)),
+    ]);
+    if (!projectSnap.exists) throw AppError.notFound(`Project ${projectId} not found`);
+    const current = projectSnap.data() as ProjectDoc;
+    const ws = wsSnap.data() as { members?: string[] } | undefined;
+    if (!(ws?.members ?? []).includes(userId)) throw notInWorkspace('userId', userId);
+    if (current.members.includes(userId)) return toProject(projectId, current);
+    const now = Timestamp.fromDate(clock.now());
+    const members = [...current.members, userId];
+    tx.update(projectRef, { members, updatedAt: now });
+    return toProject(projectId, { ...current, members, updatedAt: now });
   });
 }
 

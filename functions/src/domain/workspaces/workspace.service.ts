@@ -242,9 +242,23 @@ export async function changeWorkspaceRole(
   });
 }
 
+/** Pending removals: what is left to do after a member was removed (tasks to unassign). */
+export const MEMBER_REMOVALS = 'memberRemovals';
+
+interface MemberRemovalDoc {
+  workspaceId: string;
+  userId: string;
+  projectIds: string[];
+  createdAt: Timestamp;
+}
+
 /**
- * Removes a member (or lets a member leave). The last owner cannot leave. The member is also
- * removed from the workspace's projects and their tasks there are unassigned (bounded batches).
+ * Removes a member (or lets a member leave). The last owner cannot leave. In the same transaction
+ * the member leaves every project of the workspace, and a project they owned passes to a
+ * remaining workspace owner (added to its members), so no right outlives the membership. Their
+ * tasks there are then unassigned in bounded batches; what is left of that is recorded
+ * (`memberRemovals/{workspaceId}_{userId}`, written in the transaction, deleted when done), so a
+ * retry after a crash finishes it even though the member is already gone.
  */
 export async function removeWorkspaceMember(
   db: Firestore,
@@ -255,6 +269,14 @@ export async function removeWorkspaceMember(
   detach: (projectIds: string[]) => Promise<void>,
 ): Promise<{ removed: boolean }> {
   const ref = db.collection(WORKSPACES).doc(workspaceId);
+  const pending = db.collection(MEMBER_REMOVALS).doc(`${workspaceId}_${userId}`);
+  // The member's projects in this workspace, found by query before the transaction and re-read
+  // by reference inside it (a project that gains them meanwhile is caught by the retry below).
+  const candidates = await applyShape(
+    db.collection('projects'),
+    WORKSPACE_PROJECTS_OF_MEMBER_QUERY,
+    { equals: { workspaceId }, arrayContains: userId },
+  ).get();
   const removed = await db.runTransaction(async (tx) => {
     const { ws, callerRole } = await readForMember(tx, ref, caller);
     const current = roleOf(ws, userId);
@@ -270,26 +292,50 @@ export async function removeWorkspaceMember(
         [{ field: 'userId', message: 'last owner' }],
       );
     }
+    const refs = candidates.docs.map((d) => d.ref);
+    // One transactional get per project (the embedded test server's transactional BatchGet is
+    // unreliable when other transactions run at the same time).
+    const projects = (await Promise.all(refs.map((r) => tx.get(r)))).filter(
+      (p) => p.exists && (p.get('members') as string[] | undefined)?.includes(userId) === true,
+    );
+    // Who takes over the projects the member owned: a remaining workspace owner.
+    const heir = Object.entries(ws.roles)
+      .filter(([m, r]) => m !== userId && r === 'owner')
+      .map(([m]) => m)
+      .sort()[0];
+    const now = Timestamp.fromDate(clock.now());
+    for (const project of projects) {
+      const members = (project.get('members') as string[]).filter((m) => m !== userId);
+      const owned = project.get('ownerId') === userId;
+      if (owned && heir !== undefined && !members.includes(heir)) members.push(heir);
+      tx.update(project.ref, {
+        members,
+        ...(owned && heir !== undefined ? { ownerId: heir } : {}),
+        updatedAt: now,
+      });
+    }
     // The whole roles map is rewritten (we hold it in this transaction) rather than deleting one
     // key with FieldValue.delete(): the embedded test server ignores nested field deletes.
     const roles = Object.fromEntries(Object.entries(ws.roles).filter(([m]) => m !== userId));
     tx.update(ref, {
       members: FieldValue.arrayRemove(userId),
       roles,
-      updatedAt: Timestamp.fromDate(clock.now()),
+      updatedAt: now,
     });
+    const removal: MemberRemovalDoc = {
+      workspaceId,
+      userId,
+      projectIds: projects.map((d) => d.id),
+      createdAt: now,
+    };
+    tx.set(pending, removal);
     return true;
   });
-  if (removed) {
-    const projects = await applyShape(
-      db.collection('projects'),
-      WORKSPACE_PROJECTS_OF_MEMBER_QUERY,
-      {
-        equals: { workspaceId },
-        arrayContains: userId,
-      },
-    ).get();
-    await detach(projects.docs.map((d) => d.id));
+  // Also on a retry (removed already): whatever a crashed run left is still recorded.
+  const left = await pending.get();
+  if (left.exists) {
+    await detach((left.data() as MemberRemovalDoc).projectIds);
+    await pending.delete();
   }
   return { removed };
 }
