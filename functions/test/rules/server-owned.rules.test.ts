@@ -73,6 +73,7 @@ describe('server-owned collections', () => {
     ['sweeps', 'dailyCleanup'],
     ['backfills', 'userStats'],
     ['taskSearch', 't1'],
+    ['memberRemovals', 'w1_bob'],
   ])('denies a signed-in user reading or writing %s', async (collection, id) => {
     await expectReadsDenied(alice(), collection, id);
     await expectWritesDenied(alice(), collection, id);
