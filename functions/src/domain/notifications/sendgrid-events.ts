@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import type { SuppressionReason } from './suppressions';
+
+/** Why an address is suppressed. */
+export type SuppressionReason = 'bounced' | 'invalid' | 'spam_report' | 'unsubscribed';
 
 // ------------------------------------------------------------------------------------------------
 // Events

@@ -31,6 +31,7 @@ import {
   type AddressEvent,
   type EventBatchSummary,
   type Parsed,
+  type SuppressionReason,
 } from './sendgrid-events';
 import { applyUnsubscribe } from './unsubscribe';
 
@@ -50,9 +51,6 @@ export const MAX_EVENT_IDS_PER_ENTRY = 20;
 const CONCURRENCY = 8;
 /** Documents read per `getAll` and written per batched write. */
 const CHUNK = 200;
-
-/** Why an address is suppressed. */
-export type SuppressionReason = 'bounced' | 'invalid' | 'spam_report' | 'unsubscribed';
 
 /** The `emailSuppressions/{id}` document. */
 export interface SuppressionDoc {
