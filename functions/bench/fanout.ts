@@ -17,7 +17,7 @@ import { seedUsers, type SeedResult } from './seed';
 import { benchSettings, countingLogger, countingMailer } from './support';
 
 /**
- * `npm run bench` — fan-out of one broadcast (issue #4 item 7).
+ * `npm run bench` — fan-out of one broadcast.
  *
  * Seeds N users (default 10,000) with 1–3 devices each (deterministic), then sends one
  * announcement to all of them through the notification engine (`broadcast`, which runs each

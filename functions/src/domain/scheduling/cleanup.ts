@@ -16,7 +16,7 @@ import { USERS } from '../users/preferences.service';
 import { RUNS, RUN_RETENTION_DAYS, SCHEDULED_JOBS, SENDS } from './job.schema';
 
 /**
- * The daily cleanup (issue #5 item 6): old read inbox items, devices not seen for N days,
+ * The daily cleanup: old read inbox items, devices not seen for N days,
  * finished delivery records, job-run history past retention.
  *
  * Firestore TTL policies (`expireAt`, declared in firestore.indexes.json) do most of this where a

@@ -16,7 +16,7 @@ import { DEFAULT_PREFERENCES, type NotificationPreferences } from './preferences
 import { USERS } from './preferences.service';
 import { NOTIFICATIONS } from '../notifications/inbox.schema';
 
-// Collections owned by other issues (#3 workspaces/projects/tasks, #6 analytics); named here only
+// Collections owned by other modules (workspaces/projects/tasks, analytics); named here only
 // because deleting an account has to reach into them.
 export const TASKS = 'tasks';
 export const WORKSPACES = 'workspaces';
