@@ -26,7 +26,7 @@ function app() {
 }
 
 describe('GET/PUT /api/users/{userId}/preferences', () => {
-  it('returns the defaults, in the REST contract's shape, for a user who never saved any', async () => {
+  it('returns the defaults, in the REST contract shape, for a user who never saved any', async () => {
     const res = await request(app())
       .get(`/api/users/${alice.uid}/preferences`)
       .set('Authorization', alice.bearer)
