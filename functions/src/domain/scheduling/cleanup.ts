@@ -60,7 +60,7 @@ export const DEFAULT_CLEANUP_SETTINGS: CleanupSettings = {
 /**
  * Read inbox items past retention, across every user's inbox: a collection-group query, served by
  * a COLLECTION_GROUP index. (The embedded test server answers collection-group queries with
- * nothing; this target is proven against the official emulator — see the README.)
+ * nothing; this target is proven against the official emulator — see docs/testing.md.)
  */
 export const OLD_READ_INBOX_QUERY: QueryShape = {
   collection: NOTIFICATIONS,

@@ -223,7 +223,7 @@ function isSoleOwner(workspace: DocumentSnapshot, uid: string): boolean {
  * querying again, so it never holds a whole account in memory or in one write. A retry after a
  * crash finishes the job, and a second run is harmless (it returns zeros). Uses only plain queries,
  * batched writes and transactions: no collection-group queries, `listDocuments` or BulkWriter
- * (which the embedded test server lacks, see README). Subcollections added to `users/{uid}` later
+ * (which the embedded test server lacks, see docs/testing.md). Subcollections added to `users/{uid}` later
  * must be added here: deleting a document does not delete its subcollections.
  */
 export async function deleteUserData(
