@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     // The domain must not know about triggers, Express or SendGrid: ports live in src/domain and
-    // src/core, adapters outside them (STYLE.md, hexagonal layout).
+    // src/core, adapters outside them (hexagonal layout, docs/architecture.md).
     files: ['src/domain/**/*.ts', 'src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

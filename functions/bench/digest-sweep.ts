@@ -7,8 +7,8 @@ import { recordingDigestQueue } from '../src/infra/tasks/digest.queues';
 import { seedUsers } from './seed';
 
 /**
- * The digest sweep over one simulated day (issue #5 item 9, "the digest sweep over 10,000 users:
- * reads per user and time to enqueue"), for `npm run bench` to call.
+ * The digest sweep over one simulated day (reads per user and time to
+ * enqueue, over 10,000 users), for `npm run bench` to call.
  *
  * Seeds `users` profiles (seed.ts: nine zones, default preferences: daily digest at 08:00 local),
  * schedules each through `scheduleUserDigest` (seeding, not measured), then runs the sweep at

@@ -17,7 +17,7 @@ import { seedUsers, type SeedResult } from './seed';
 import { benchSettings, countingLogger, countingMailer } from './support';
 
 /**
- * `npm run bench` — fan-out of one broadcast (issue #4 item 7).
+ * `npm run bench` — fan-out of one broadcast.
  *
  * Seeds N users (default 10,000) with 1–3 devices each (deterministic), then sends one
  * announcement to all of them through the notification engine (`broadcast`, which runs each
@@ -317,7 +317,7 @@ async function main(): Promise<void> {
   runs.push(await run(`replay c${replayConcurrency}`, firstKey, replayConcurrency));
   log(done(runs[runs.length - 1]));
 
-  // The floor for a recipient with d devices and default preferences (see README): reads the
+  // The floor for a recipient with d devices and default preferences (see docs/benchmarks.md): reads the
   // profile and the d devices (the token index only for a device the app wrote itself: none here),
   // one missing lookup (the suppression list, before the email); writes the inbox item and the one
   // delivery record, created and finished. Replay: the profile read, 2 rejected creates. A count

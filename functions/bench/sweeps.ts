@@ -29,7 +29,7 @@ import { prng, seedUsers } from './seed';
 import { benchSettings, countingLogger, countingMailer, batchedWriter } from './support';
 
 /**
- * The scheduling benchmark (issue #5 item 9): what the reminder, overdue and digest sweeps cost
+ * The scheduling benchmark: what the reminder, overdue and digest sweeps cost
  * when only a few of many documents are due.
  *
  * Seeds N tasks (default 100,000; batched writes, not measured) assigned to a pool of users with

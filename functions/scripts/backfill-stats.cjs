@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Recomputes the per-user, per-day statistics (userStats/{uid}/days) from activity and tasks
-// (README "Analytics"). Runs the built domain code (lib/), so `npm run stats:backfill` builds first.
+// (docs/analytics.md). Runs the built domain code (lib/), so `npm run stats:backfill` builds first.
 //
 //   npm --prefix functions run stats:backfill -- --user <uid> [--user <uid>…]
 //   npm --prefix functions run stats:backfill -- --all [--restart] [--max-users <n>]

@@ -1,6 +1,6 @@
 /**
  * The deployed functions, and nothing else. Each export is a thin adapter in src/functions/;
- * the work happens in src/domain/ (see README "Architecture").
+ * the work happens in src/domain/ (see docs/architecture.md).
  */
 export { api } from './functions/api.function';
 // One callable per operation of the registry, under the operation's name (generated).

@@ -4,7 +4,7 @@
  * The kinds follow the Firebase Functions SDK's `FunctionsErrorCode` vocabulary
  * (`src/common/providers/https.ts` in firebase-functions) so that a callable can rethrow an
  * {@link AppError} as an `HttpsError` without a lossy translation, and REST answers with the
- * status and summary of seed 000's error contract.
+ * status and summary of the public REST error contract.
  */
 
 /** Machine-readable error codes; stable, part of the public contract (`code` in REST bodies). */
@@ -38,7 +38,7 @@ export type CallableErrorCode =
 interface ErrorKind {
   readonly status: number;
   readonly callable: CallableErrorCode;
-  /** The short `error` summary of seed 000's error bodies. */
+  /** The short `error` summary of the REST error bodies. */
   readonly summary: string;
 }
 

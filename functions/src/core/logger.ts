@@ -1,5 +1,5 @@
 /**
- * Structured logging port. Fields follow seed 000's "Logging Structure"
+ * Structured logging port. Fields follow the log contract
  * (timestamp, level, service, function, message, userId, …); the adapter adds timestamp and level.
  * Never pass secrets or raw tokens as fields.
  */

@@ -143,7 +143,7 @@ export function requireCaller(ctx: OperationContext): Caller {
 
 /**
  * A user may act on their own data; an admin may act on anyone's, and then the token is checked
- * for revocation too (SPEC §5: other users' data is admin-only, and admin work is sensitive).
+ * for revocation too (other users' data is admin-only, and admin work is sensitive).
  */
 export async function assertSelfOrAdmin(ctx: OperationContext, userId: string): Promise<Caller> {
   const caller = requireCaller(ctx);

@@ -14,7 +14,7 @@ import type { Logger } from '../core/logger';
 import type { DigestQueue } from '../domain/digests/digest-sweep.service';
 
 /**
- * Daily and weekly summaries (issue #5 item 3): a sweep every 15 minutes enqueues one Cloud Tasks
+ * Daily and weekly summaries: a sweep every 15 minutes enqueues one Cloud Tasks
  * job per due digest; `sendDigest` builds and sends each one. Everything heavy (zod, Firestore,
  * the engine) loads inside the handlers, so these exports cost nothing at cold start.
  */

@@ -7,7 +7,7 @@ import { SCHEDULE_OPTIONS } from '../config/runtime-options';
  * `checkOverdueTasks` (every 30 minutes): overdue notices and their daily follow-ups.
  * Both read only the tasks that are due and deliver each notification exactly once per key,
  * so a tick that Cloud Scheduler repeats, or a slow run overlapping the next, does no double
- * work (the seed 003 "one scheduler per worker" problem cannot arise). The domain is loaded on
+ * work (no "one scheduler per worker" duplication can arise). The domain is loaded on
  * the first run, not at module load (cold start).
  */
 export const sendDueReminders = onSchedule(

@@ -9,7 +9,7 @@ import {
 import { SCHEDULE_OPTIONS } from '../config/runtime-options';
 
 /**
- * The scheduling engine's Cloud Scheduler entry points (issue #5). Cloud Scheduler fires each
+ * The scheduling engine's Cloud Scheduler entry points. Cloud Scheduler fires each
  * once per tick; a tick that overlaps the previous one, or is retried, does no double work —
  * every effect is claimed with `create()` of a deterministic document (see the domain modules).
  * Each run logs one summary line and records itself in `sweeps/{name}` for the health check.

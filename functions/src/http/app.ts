@@ -18,7 +18,7 @@ import { unsubscribeRouter } from './unsubscribe.routes';
 /**
  * The REST surface: Express with request ids, structured request logs, security headers, CORS
  * allow-list, body limits, per-IP rate limit, the operation routes, health and OpenAPI, and one
- * error handler. Routes answer under `/api` (Hosting rewrite, seed base URL) and at the root (the
+ * error handler. Routes answer under `/api` (Hosting rewrite, the public base URL) and at the root (the
  * function's own URL).
  */
 export function createApp(runtime: Runtime, operations: readonly Operation[]): express.Express {

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { AppError, ERROR_KINDS, isAppError } from '../core/errors';
 import type { Logger } from '../core/logger';
 
-/** The REST error body of SPEC §6. */
+/** The REST error body: `{error, code, message, details?, requestId}`. */
 export interface ErrorBody {
   error: string;
   code: string;

@@ -14,7 +14,7 @@ function redact(fields: LogFields): LogFields {
 
 /**
  * The {@link Logger} port over `firebase-functions/logger`: one JSON line per call, which Cloud
- * Logging parses into `jsonPayload`, carrying seed 000's fields (timestamp, level, service,
+ * Logging parses into `jsonPayload`, carrying the log contract's fields (timestamp, level, service,
  * function, message, plus the child fields such as requestId and userId).
  */
 export function functionsLogger(base: LogFields, sink: (entry: LogEntry) => void = write): Logger {

@@ -63,7 +63,7 @@ export const getUserSummaryOp = defineOperation({
     'Periods are in the user’s time zone: daily = today, weekly = the ISO week (Monday–Sunday) ' +
     'containing today, monthly = the calendar month; figures cover the period up to now. ' +
     '`improvement` compares tasksCompleted with the same elapsed days of the previous period. ' +
-    'Each figure is defined in the README (Analytics). Own data, or admin.',
+    'Each figure is defined in docs/analytics.md. Own data, or admin.',
   access: 'user',
   callerDefaults: ['userId'],
   http: { method: 'get', path: '/analytics/user-summary', tags },

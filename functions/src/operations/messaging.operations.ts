@@ -11,7 +11,7 @@ import {
 import { docId, isoInstant, uid } from '../domain/shared.schema';
 import { success } from './fields';
 
-// Seed 000's notification endpoints. Admin sends need the `admin` claim (and a fresh token);
+// The public notification endpoints. Admin sends need the `admin` claim (and a fresh token);
 // notify-task-assignment is for project members. Each answers `{success, messageId}`; REST keeps
 // the public contract's `message_id` (and `batch_id`), see core/rest-names.ts.
 const tags = ['messaging'];
@@ -147,7 +147,7 @@ export const notifyTaskAssignmentOp = defineOperation({
     'The task must be assigned to `assigneeId`, both users members of the project. The notice ' +
     'is the one the task trigger sends for that assignment, so calling this after assigning ' +
     'never notifies twice. `messageId` (REST: `message_id`) is the inbox notification id. `taskTitle` and ' +
-    '`dueDate` are accepted for seed compatibility; the stored task wins.',
+    '`dueDate` are accepted for compatibility with older clients; the stored task wins.',
   access: 'user',
   http: { method: 'post', path: '/notify-task-assignment', tags },
   input: z.strictObject({

@@ -21,8 +21,8 @@ import {
 import { timeZoneSchema } from '../domain/tasks/task.schema';
 import { pageLimitField, success } from './fields';
 
-// Scheduled-job management (seed 000 "Scheduled Task Management Endpoints"): admin only. The
-// seed calls a job a "task" in its paths and fields (`/scheduled-tasks`, `taskId`); so do we.
+// Scheduled-job management: admin only. The public contract calls a job a "task" in its paths
+// and fields (`/scheduled-tasks`, `taskId`); so do we.
 const tags = ['scheduled-tasks'];
 const taskId = jobIdSchema;
 const cursor = z.string().max(1000).optional();

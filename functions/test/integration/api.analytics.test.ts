@@ -70,7 +70,7 @@ async function dayOf(uid: string, date: string) {
 }
 
 describe('POST /api/analytics/event', () => {
-  it('stores the event (seed 000 shape) with the server time, a TTL and the local date', async () => {
+  it('stores the event in its documented shape with the server time, a TTL and the local date', async () => {
     const res = await post(a, {
       userId: a.uid,
       eventType: 'task_completed',

@@ -119,7 +119,7 @@ describe('the api app', () => {
     expect(String(logged?.stack)).toContain('db.ts:42');
   });
 
-  it('puts the request id and seed 000 logging fields on every log line of a request', async () => {
+  it('puts the request id and the structured logging fields on every log line of a request', async () => {
     const rt = testRuntime(fs.db);
     const res = await request(createApp(rt, extra))
       .put(`/api/users/${alice.uid}/preferences`)

@@ -14,7 +14,7 @@ import { callableRequest, httpsErrorCode } from '../support/callable';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
 
-/** Seed 000's send endpoints over REST (and their callable twins), with real tokens. */
+/** The admin send endpoints over REST (and their callable twins), with real tokens. */
 const fft = functionsTest({ projectId: 'demo-taskflow' });
 const fs = createTestFirestore();
 const clock = new FixedClock('2026-11-23T10:00:00Z');
@@ -87,7 +87,7 @@ const post = (path: string, user: TestUser, body: object) =>
   request(app).post(`/api${path}`).set('Authorization', user.bearer).send(body);
 
 describe('POST /api/send-notification (admin, one token)', () => {
-  it('sends and answers seed 000’s {success, message_id}', async () => {
+  it('sends and answers {success, message_id}', async () => {
     const res = await post('/send-notification', admin, {
       token: tok('bob-phone'),
       title: 'Hello',

@@ -26,7 +26,7 @@ function app() {
 }
 
 describe('GET/PUT /api/users/{userId}/preferences', () => {
-  it('returns the defaults, in seed 000 shape, for a user who never saved any', async () => {
+  it('returns the defaults, in the REST contract shape, for a user who never saved any', async () => {
     const res = await request(app())
       .get(`/api/users/${alice.uid}/preferences`)
       .set('Authorization', alice.bearer)
@@ -34,7 +34,7 @@ describe('GET/PUT /api/users/{userId}/preferences', () => {
     expect(res.body).toEqual({ userId: alice.uid, preferences: { ...DEFAULT_PREFERENCES } });
   });
 
-  it('round-trips a PUT of seed 000 body and stores it on the user document', async () => {
+  it('round-trips a PUT of the documented body and stores it on the user document', async () => {
     const body = {
       preferences: {
         emailNotifications: true,

@@ -45,8 +45,8 @@ const post = (path: string, as: TestUser = admin, requestId?: string) => {
   return requestId === undefined ? req : req.set('X-Request-Id', requestId);
 };
 
-describe('scheduled tasks API (seed 000)', () => {
-  it('creates a job and answers the seed shape with the next run in UTC', async () => {
+describe('scheduled tasks API', () => {
+  it('creates a job and answers the documented shape with the next run in UTC', async () => {
     const res = await create(topicJob);
     expect(res.status).toBe(201);
     // Next weekday 09:00 Berlin (CET) after Monday 10:00Z: Tuesday 08:00Z.
@@ -66,7 +66,7 @@ describe('scheduled tasks API (seed 000)', () => {
     });
   });
 
-  it('takes the zone from parameters.timezone when none is given (the seed example), else UTC', async () => {
+  it('takes the zone from parameters.timezone when none is given, else UTC', async () => {
     const fromParams = await create({
       ...topicJob,
       schedule: '0 9 * * *',
@@ -210,7 +210,7 @@ describe('scheduled tasks API (seed 000)', () => {
     expect(inbox.docs.map((d) => d.get('type'))).toEqual(['task_overdue']);
   });
 
-  it('a daily_summary job (seed example) sends the user’s summary for the day once', async () => {
+  it('a daily_summary job for one user sends the user’s summary for the day once', async () => {
     const { Timestamp } = await import('firebase-admin/firestore');
     await fs.db.doc(`users/${user.uid}`).set({
       email: user.email,

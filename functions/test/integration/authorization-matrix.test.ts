@@ -289,7 +289,7 @@ const matrix: Record<string, Row> = {
     // The member is the assignee: nobody is notified about their own assignment (422).
     expect: { anonymous: 401, outsider: 403, member: 422, admin: 200 },
   },
-  // Scheduled jobs (seed 000 "Scheduled Task Management"): admins only.
+  // Scheduled jobs: admins only.
   createScheduledTask: {
     method: 'post',
     path: () => '/api/scheduled-tasks',

@@ -32,7 +32,7 @@ const run = (over: Partial<CleanupSettings> = {}, logger = recordingLogger()) =>
 
 /**
  * Collection-group queries: the official emulator (and Firestore) answer them; the embedded test
- * server answers them with nothing (SPEC §10). The global setup points FIRESTORE_EMULATOR_HOST at
+ * server answers them with nothing. The global setup points FIRESTORE_EMULATOR_HOST at
  * the given emulator and uses it as the control URL too; the embedded server has its own.
  */
 const officialEmulator =

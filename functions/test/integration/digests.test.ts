@@ -44,7 +44,7 @@ import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
 
 /**
- * Daily and weekly summaries end to end on Firestore (issue #5 item 3): the 15-minute sweep over
+ * Daily and weekly summaries end to end on Firestore: the 15-minute sweep over
  * simulated days — each tick run twice at once (overlapping Cloud Scheduler runs), each queued
  * job delivered twice at once (Cloud Tasks is at-least-once) — across the 2026 DST changes and in
  * 30/45-minute offset zones; preferences; empty summaries; the figures of a scripted set of tasks;

@@ -133,7 +133,7 @@ describe('dispatchDueJobs', () => {
       [expect.stringMatching(/^(claimed by another dispatcher|running elsewhere)$/)],
     ]);
     expect(await runsOf(id)).toHaveLength(1);
-    // One summary line per dispatcher run, with the fields.
+    // One summary line per dispatcher run, with its counts and timings.
     const summaries = logger.lines.filter((l) => l.message === 'Scheduled jobs dispatched');
     expect(summaries).toHaveLength(2);
     for (const line of summaries) {

@@ -21,7 +21,7 @@ import {
 
 const wall = (d: Date, zone: string) => formatInTimeZone(d, zone, 'yyyy-MM-dd HH:mm xxx');
 
-/** The 2026 DST change days of the zones (Asia/Kolkata has none). */
+/** The 2026 DST change days of the zones tested here (Asia/Kolkata has none). */
 const CHANGE_DAYS: readonly [zone: string, date: string][] = [
   ['America/New_York', '2026-03-08'],
   ['America/New_York', '2026-11-01'],

@@ -3,7 +3,7 @@ import { AppError, ERROR_KINDS } from '../../src/core/errors';
 import { parseOrThrow, toFieldIssues } from '../../src/core/validation';
 
 describe('error vocabulary', () => {
-  it('maps every code to the HTTP status of seed 000 and an SDK callable code', () => {
+  it('maps every code to the HTTP status of the REST contract and an SDK callable code', () => {
     expect(
       Object.fromEntries(Object.entries(ERROR_KINDS).map(([k, v]) => [k, [v.status, v.callable]])),
     ).toEqual({

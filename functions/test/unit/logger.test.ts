@@ -2,7 +2,7 @@ import type { LogEntry } from 'firebase-functions/logger';
 import { functionsLogger } from '../../src/infra/functions.logger';
 
 describe('functionsLogger', () => {
-  it('writes seed 000 fields, inherits child fields, and never writes secrets', () => {
+  it('writes the logging contract fields, inherits child fields, and never writes secrets', () => {
     const lines: LogEntry[] = [];
     const root = functionsLogger({ service: 'taskflow-functions' }, (e) => lines.push(e));
     root

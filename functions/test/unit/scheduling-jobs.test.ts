@@ -40,7 +40,7 @@ describe('job types', () => {
     expect(paths({ ...ok, extra: 1 })).toEqual(['']);
   });
 
-  it('every type has a parameter schema (the seed shape for the summaries)', () => {
+  it('every type has a parameter schema (`{userId, timezone}` for the summaries)', () => {
     expect(
       JOB_PARAMETER_SCHEMAS.daily_summary.safeParse({
         userId: 'user_123',

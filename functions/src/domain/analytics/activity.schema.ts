@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { docId } from '../shared.schema';
 
 /**
- * Activity events (`activity/{id}`, SPEC §4): what the app reports through
+ * Activity events (`activity/{id}`): what the app reports through
  * `POST /api/analytics/event`, and the task lifecycle the task trigger records by itself.
  */
 

@@ -90,7 +90,7 @@ async function loadZones(
  * `create()` of the activity document and the increments of the user's day: if the document exists
  * (a retry, a redelivered trigger event) the whole batch fails and nothing is counted again; if the
  * batch commits, both landed. No transaction: `create()` alone is the guard, which is right on real
- * Firestore and enforced by the embedded test server too (SPEC §10; tested).
+ * Firestore and enforced by the embedded test server too (tested).
  *
  * The local date comes from the user's zone ({@link loadZones}); the day's project list is read
  * first, outside the writes, for events that record a project (to keep it bounded). Returns

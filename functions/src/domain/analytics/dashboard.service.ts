@@ -210,7 +210,7 @@ function byName(a: ProjectFigures, b: ProjectFigures): number {
 }
 
 /**
- * Task statistics for the caller's dashboard (seed 004): totals, completed, pending, overdue, by
+ * Task statistics for the caller's dashboard: totals, completed, pending, overdue, by
  * priority and by project, for the tasks assigned to the caller (default), one project or one
  * workspace they belong to (403 otherwise; platform admins may look at any).
  *

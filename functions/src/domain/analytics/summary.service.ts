@@ -14,7 +14,7 @@ import {
 } from './summary.periods';
 
 /**
- * The user summary of seed 000 (`GET /api/analytics/user-summary`), computed from the user's day
+ * The user summary (`GET /api/analytics/user-summary`), computed from the user's day
  * documents ({@link import('./stats.model')}) of the current period and the matching part of the
  * previous one — at most 14 documents for a week, 62 for a month — plus the profile (time zone)
  * and one count query for overdue tasks. Never the user's history.

@@ -10,7 +10,7 @@ import type { DigestWindow } from './digest-time';
  * exact total only when a list is full. So a digest costs about 4–8 document reads plus up to 4
  * aggregations (one index-entry read per 1,000 counted), however long the user's history.
  *
- * {@link DigestContentSource} is the seam for the analytics issue: a source built on its stored
+ * {@link DigestContentSource} is the seam for analytics: a source built on its stored
  * per-user/day figures can replace {@link tasksDigestContent} without touching the sender.
  */
 
@@ -128,7 +128,7 @@ export function digestFigures(content: DigestContent): DigestFigures {
   };
 }
 
-/** Nothing to report: not sent (issue #5). */
+/** Nothing to report: not sent. */
 export function isEmptyDigest(figures: DigestFigures): boolean {
   return figures.completed === 0 && figures.upcoming === 0 && figures.overdue === 0;
 }

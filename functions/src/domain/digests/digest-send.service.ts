@@ -30,7 +30,7 @@ import { digestIntentKey } from './digest-sweep.service';
 import { digestKey, digestWindow, safeZone } from './digest-time';
 
 /**
- * One user's digest (the `sendDigest` task-queue job): the personalised summary email of seed 000
+ * One user's digest (the `sendDigest` task-queue job): the personalised summary email
  * — tasks completed in the period, deadlines in the next 7 days, overdue tasks, and a productivity
  * insight with the trend against the previous period — handed to the notification engine as an
  * email-only `daily_summary` / `weekly_summary`.

@@ -1,7 +1,7 @@
 import { formatInTimeZone } from 'date-fns-tz';
 
 /**
- * When digests go out, in each user's own zone (SPEC §8). Pure functions of dates, hours and IANA
+ * When digests go out, in each user's own zone. Pure functions of dates, hours and IANA
  * zones, so DST and 30/45-minute offsets are tested without Firestore.
  *
  * Local dates are civil dates (`yyyy-MM-dd`); date arithmetic runs on UTC midnights standing for

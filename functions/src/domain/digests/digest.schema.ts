@@ -69,7 +69,7 @@ export interface DigestMarkerDoc {
   expireAt: Timestamp;
 }
 
-/** The numbers a digest reports (README "Daily and weekly summaries" defines each). */
+/** The numbers a digest reports (docs/scheduling.md, "Daily and weekly summaries", defines each). */
 export interface DigestFigures {
   completed: number;
   previousCompleted: number;

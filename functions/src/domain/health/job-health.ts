@@ -2,7 +2,7 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 
 /**
- * The last run of each scheduled job, for `GET /api/health` (issue #5 item 7): a job whose last
+ * The last run of each scheduled job, for `GET /api/health`: a job whose last
  * successful run is older than twice its period is degraded — Cloud Scheduler stopped calling it,
  * or every run fails. One small document per job, `jobHealth/{jobName}`, written by the job at the
  * end of each run (server-owned: firestore.rules denies every client).

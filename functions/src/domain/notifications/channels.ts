@@ -57,7 +57,7 @@ export interface PushContent {
   taskId?: string | undefined;
   projectId?: string | undefined;
   /**
-   * Grouping (seed 000 "notification grouping and categorization"): pushes with one key replace
+   * Grouping (notification grouping and categorization): pushes with one key replace
    * each other on Android (collapse key / tag) and are threaded on iOS (thread-id, apns-collapse-id).
    * E.g. `task:{taskId}` or `summary:daily`.
    */

@@ -22,7 +22,7 @@ import { taskIntent } from './task-notifier';
 import { currentAssignmentVersion } from './task-assignment';
 
 /**
- * Admin sends (seed 000: send-notification to a raw token, send-topic-notification, bulk) and the
+ * Admin sends (send-notification to a raw token, send-topic-notification, bulk) and the
  * explicit task-assignment notice. Raw-token and topic sends go straight to FCM — there is no
  * recipient profile to consult — but still leave a delivery record, keyed by the caller's
  * idempotency key when given, so a retried request answers the first send's message id instead of

@@ -1,4 +1,4 @@
-/** Settings of the notification engine (issue #4); params in production, literal in tests. */
+/** Settings of the notification engine; params in production, literal in tests. */
 export interface NotificationSettings {
   /** Public origin for links in emails, e.g. `https://taskflow.app` (no trailing slash). */
   publicBaseUrl: string;

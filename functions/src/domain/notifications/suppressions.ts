@@ -1,5 +1,5 @@
 /**
- * The email suppression list and what the SendGrid Event Webhook tells us (issue #4).
+ * The email suppression list and what the SendGrid Event Webhook tells us.
  *
  * `emailSuppressions/{sha256(lower-cased address)}` holds every address we must not email again:
  * hard bounces, addresses SendGrid drops as bounced/invalid/spam-reporting/unsubscribed, spam
@@ -334,7 +334,7 @@ async function planSuppressions(
  * is written with `create()` and a changed one with a `lastUpdateTime` precondition, so a
  * concurrent webhook request that wrote the same entry in between makes this batch fail instead of
  * losing its event ids; the request answers 5xx and SendGrid's retry re-reads and applies only
- * what is still new. (The embedded test server ignores `lastUpdateTime`, SPEC §10; `create()` it
+ * what is still new. (The embedded test server ignores `lastUpdateTime`; `create()` it
  * enforces.)
  */
 async function writeSuppressions(db: Firestore, plans: readonly SuppressionPlan[]): Promise<void> {

@@ -24,7 +24,7 @@ type BooleanPreference = {
 /**
  * What a link turns off: scope → the preference keys it sets to `false`, and how the pages name
  * it. `email` is the master switch of all notification email; the category scopes are the
- * category switches of SPEC §4, which govern that category on every channel (the preference model
+ * category switches of the preferences, which govern that category on every channel (the preference model
  * has no per-channel category switch), so the pages say "notifications", not "emails".
  */
 export const UNSUBSCRIBE_SCOPES = {

@@ -32,7 +32,7 @@ import {
 } from './reminder.plan';
 
 /**
- * The two sweeps of issue #5: due-date reminders (every 5 minutes) and overdue notices (every 30
+ * The two deadline sweeps: due-date reminders (every 5 minutes) and overdue notices (every 30
  * minutes). Each reads only the tasks that are due — one range query on a server-owned instant,
  * `nextReminderAt` / `overdueCheckAt` ≤ now, paged by cursor — and hands each notification to the
  * engine with a deterministic idempotency key, so overlapping or repeated runs (Cloud Scheduler

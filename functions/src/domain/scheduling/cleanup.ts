@@ -16,7 +16,7 @@ import { USERS } from '../users/preferences.service';
 import { RUNS, RUN_RETENTION_DAYS, SCHEDULED_JOBS, SENDS } from './job.schema';
 
 /**
- * The daily cleanup (issue #5 item 6): old read inbox items, devices not seen for N days,
+ * The daily cleanup: old read inbox items, devices not seen for N days,
  * finished delivery records, job-run history past retention.
  *
  * Firestore TTL policies (`expireAt`, declared in firestore.indexes.json) do most of this where a
@@ -60,7 +60,7 @@ export const DEFAULT_CLEANUP_SETTINGS: CleanupSettings = {
 /**
  * Read inbox items past retention, across every user's inbox: a collection-group query, served by
  * a COLLECTION_GROUP index. (The embedded test server answers collection-group queries with
- * nothing; this target is proven against the official emulator — see the README.)
+ * nothing; this target is proven against the official emulator — see docs/testing.md.)
  */
 export const OLD_READ_INBOX_QUERY: QueryShape = {
   collection: NOTIFICATIONS,

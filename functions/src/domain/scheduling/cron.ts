@@ -1,8 +1,8 @@
 import { CronExpressionParser } from 'cron-parser';
 
 /**
- * Cron evaluation for user-defined scheduled jobs, with `cron-parser` (the well-kept parser the
- * seed's APScheduler role maps to). Expressions are the classic five fields
+ * Cron evaluation for user-defined scheduled jobs, with `cron-parser` (a well-kept parser in place
+ * of a hand-rolled one). Expressions are the classic five fields
  * (minute hour day-of-month month day-of-week) or one of the macros below, evaluated in an IANA
  * time zone: `0 9 * * 1-5` in Europe/Berlin is 09:00 Berlin wall time on weekdays, whatever the
  * UTC offset that day. On a spring-forward day a time inside the gap runs at the first instant

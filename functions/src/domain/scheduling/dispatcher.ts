@@ -26,7 +26,7 @@ import { PermanentJobError, type JobResult, type JobRunners, type SchedulingDeps
  * retries, `manual-<request id>` for run-now — so two dispatchers that overlap (Cloud Scheduler
  * runs each tick once, but a slow tick can overlap the next) never run one attempt twice:
  * `create()` is the one atomic claim both real Firestore and the embedded test server enforce
- * (SPEC §10). While an attempt runs, the job's `nextRunAt` is its lease end, so a dispatcher that
+ * (tested). While an attempt runs, the job's `nextRunAt` is its lease end, so a dispatcher that
  * died mid-run is noticed by the same indexed query: an attempt still `running` after its lease
  * is recorded failed and retried.
  *

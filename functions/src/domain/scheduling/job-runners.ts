@@ -62,7 +62,7 @@ function sweepRunner(
 }
 
 /**
- * A user-defined summary job (seed 000: `{taskType: daily_summary, parameters: {userId,
+ * A user-defined summary job (`{taskType: daily_summary, parameters: {userId,
  * timezone}}`): sends that user's digest for the job's local date now, through the digest module.
  * The digest is keyed per user, period and local date (ISO week for weekly), so a job and the
  * user's own digest hour never send two for the same day, and a retried run sends nothing twice.

@@ -4,7 +4,7 @@ import { FCM_TOPIC_PATTERN } from '../notifications/channels';
 import { docId, isoInstant, uid } from '../shared.schema';
 import { timeZoneSchema } from '../tasks/task.schema';
 
-/** `scheduledJobs/{id}`: user-defined jobs (seed 000 "Scheduled Task Management"). */
+/** `scheduledJobs/{id}`: user-defined jobs, managed by admins through the API. */
 export const SCHEDULED_JOBS = 'scheduledJobs';
 /** `scheduledJobs/{id}/runs/{runId}`: one document per attempt, the run history. */
 export const RUNS = 'runs';
@@ -17,7 +17,7 @@ export const SENDS = 'sends';
  */
 export const RUN_RETENTION_DAYS = 30;
 
-/** Every job type the product knows (issue #5). */
+/** Every job type the product knows. */
 export const JOB_TYPES = [
   'daily_summary',
   'weekly_summary',
@@ -92,7 +92,7 @@ export type CustomNotificationParams = z.infer<typeof customNotificationParamsSc
 
 /**
  * Parameters of each type. Only the supported types are reachable through the API; the others
- * are the shapes the seed shows (`{userId, timezone}`) for when their runners land.
+ * are the shapes of the public contract (`{userId, timezone}`) for when their runners land.
  */
 export const JOB_PARAMETER_SCHEMAS: Readonly<Record<TaskType, z.ZodType>> = {
   daily_summary: z.strictObject({ userId: uid, timezone: optionalZone }),
@@ -117,7 +117,7 @@ export interface AttemptRef {
   requestedBy: string | null;
 }
 
-/** `scheduledJobs/{id}` as stored (SPEC §4 fields plus the dispatcher's bookkeeping). */
+/** `scheduledJobs/{id}` as stored (the job's fields plus the dispatcher's bookkeeping). */
 export interface ScheduledJobDoc {
   taskType: TaskType;
   schedule: string;

@@ -13,7 +13,7 @@ import { DUE_JOBS_QUERY } from './dispatcher';
 import { RUNS, SCHEDULED_JOBS, SENDS } from './job.schema';
 import { JOBS_LIST_QUERY, RUNS_LIST_QUERY } from './job.service';
 
-/** Every query the scheduling engine runs (issue #5), for `src/domain/query-catalog.ts`. */
+/** Every query the scheduling engine runs, for `src/domain/query-catalog.ts`. */
 export const SCHEDULING_QUERIES: readonly QueryShape[] = [
   // The dispatcher: enabled jobs whose nextRunAt has passed.
   DUE_JOBS_QUERY,

@@ -20,7 +20,7 @@ import {
 import { TASKS } from './task.constants';
 
 /**
- * Recurring tasks (issue #5 item 5), with `rrule` (RFC 5545 RRULE; the well-kept JS
+ * Recurring tasks, with `rrule` (RFC 5545 RRULE; the well-kept JS
  * implementation). A task's `recurrence = {rule, timezone, dueMode?}` is evaluated in its own
  * zone: rrule works on "floating" dates, so the due date is turned into its wall time in
  * `timezone`, the rule is expanded on wall times, and each result is turned back into a UTC

@@ -16,7 +16,7 @@ import { DEFAULT_PREFERENCES, type NotificationPreferences } from './preferences
 import { USERS } from './preferences.service';
 import { NOTIFICATIONS } from '../notifications/inbox.schema';
 
-// Collections owned by other issues (#3 workspaces/projects/tasks, #6 analytics); named here only
+// Collections owned by other modules (workspaces/projects/tasks, analytics); named here only
 // because deleting an account has to reach into them.
 export const TASKS = 'tasks';
 export const WORKSPACES = 'workspaces';
@@ -223,7 +223,7 @@ function isSoleOwner(workspace: DocumentSnapshot, uid: string): boolean {
  * querying again, so it never holds a whole account in memory or in one write. A retry after a
  * crash finishes the job, and a second run is harmless (it returns zeros). Uses only plain queries,
  * batched writes and transactions: no collection-group queries, `listDocuments` or BulkWriter
- * (which the embedded test server lacks, see README). Subcollections added to `users/{uid}` later
+ * (which the embedded test server lacks, see docs/testing.md). Subcollections added to `users/{uid}` later
  * must be added here: deleting a document does not delete its subcollections.
  */
 export async function deleteUserData(

@@ -6,7 +6,7 @@ const hhmm = z
   .meta({ example: '22:00' });
 
 /**
- * A user's notification preferences (SPEC §4). The first seven keys are seed 000's contract;
+ * A user's notification preferences. The first seven keys are the public REST contract;
  * the rest extend it for quiet hours, digest timing and reminder lead times.
  */
 export const notificationPreferencesSchema = z

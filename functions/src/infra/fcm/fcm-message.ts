@@ -137,8 +137,8 @@ export function fcmDataPayload(content: PushContent): Record<string, string> {
 
 /**
  * Everything of an FCM message except its target: visible notification, data, and the Android,
- * APNs and Web Push options that implement grouping (seed 000 "notification grouping and
- * categorization"):
+ * APNs and Web Push options that implement notification grouping and
+ * categorization:
  * - Android: `collapseKey` and `notification.tag` from the group key (a newer push about the same
  *   task replaces the older one in the tray and in FCM's offline store), the category's channel,
  *   priority and TTL;

@@ -55,7 +55,7 @@ interface TokenFailure {
 }
 
 /**
- * A recording stand-in for firebase-admin's `Messaging` (SPEC §10: the network edge we fake),
+ * A recording stand-in for firebase-admin's `Messaging` (the network edge tests fake),
  * used by tests, the benchmark and the local stack's capture of pushes. Like the real SDK it
  * answers `projects/<id>/messages/<n>` ids, rejects a `sendEach` of 0 or more than 500 messages
  * as a whole, and reports an ill-formed message (not exactly one target, non-string data, bad
