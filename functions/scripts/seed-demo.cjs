@@ -195,7 +195,63 @@ async function seedDemo(options = {}) {
   }
 }
 
-module.exports = { seedDemo, demoDocuments, DEMO_PASSWORD };
+/**
+ * Waits until the functions have reacted to the seed: every demo user's profile carries the
+ * preferences onUserCreated adds, and every demo task assigned by someone else is in its
+ * assignee's inbox (onTaskWritten ran). The first run of each function starts its worker, which
+ * takes seconds on a busy machine; waiting here keeps that out of the first write a user makes
+ * after "ready". Resolves to { settled, ms, waitingFor } (waitingFor: what had not happened when
+ * `timeoutMs` ran out — the stack is usable anyway).
+ * @param {{ projectId?: string, firestoreHost?: string, timeoutMs?: number }} [options]
+ */
+async function waitForSeedEffects(options = {}) {
+  const projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? 'demo-taskflow';
+  process.env.FIRESTORE_EMULATOR_HOST =
+    options.firestoreHost ?? process.env.FIRESTORE_EMULATOR_HOST ?? '127.0.0.1:8080';
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const { initializeApp, deleteApp } = require('firebase-admin/app');
+  const { getFirestore, Timestamp } = require('firebase-admin/firestore');
+  const app = initializeApp({ projectId }, `taskflow-seed-wait-${randomUUID()}`);
+  const started = Date.now();
+  try {
+    const db = getFirestore(app);
+    const docs = demoDocuments(USERS, Timestamp);
+    const checks = [
+      ...USERS.map((u) => ({
+        what: `onUserCreated for ${u.uid}`,
+        done: async () =>
+          (await db.doc(`users/${u.uid}`).get()).get('notificationPreferences.digestHour') !==
+          undefined,
+      })),
+      ...Object.entries(docs)
+        .filter(([p, d]) => p.startsWith('tasks/') && d.assigneeId && d.assigneeId !== d.createdBy)
+        .map(([p, d]) => ({
+          what: `onTaskWritten for ${p}`,
+          done: async () =>
+            !(
+              await db
+                .collection(`users/${d.assigneeId}/notifications`)
+                .where('taskId', '==', p.slice('tasks/'.length))
+                .limit(1)
+                .get()
+            ).empty,
+        })),
+    ];
+    let waiting = checks;
+    for (;;) {
+      const results = await Promise.all(waiting.map((c) => c.done()));
+      waiting = waiting.filter((_, i) => !results[i]);
+      const ms = Date.now() - started;
+      if (waiting.length === 0) return { settled: true, ms, waitingFor: [] };
+      if (ms >= timeoutMs) return { settled: false, ms, waitingFor: waiting.map((c) => c.what) };
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await deleteApp(app);
+  }
+}
+
+module.exports = { seedDemo, waitForSeedEffects, demoDocuments, DEMO_PASSWORD };
 
 if (require.main === module) {
   seedDemo().then(

@@ -522,7 +522,7 @@ function startTriggerRelay() {
  * functions are re-read each minute, so a rebuild that adds one is picked up. Reports failures,
  * and each function's first run.
  */
-function startScheduler() {
+async function startScheduler() {
   const running = new Set();
   const reported = new Set();
   let lastError = '';
@@ -534,9 +534,10 @@ function startScheduler() {
     } catch (e) {
       if (e.message !== lastError) log(`scheduler: could not list the functions: ${e.message}`);
       lastError = e.message;
-      return;
+      return 0;
     }
     const hhmm = at.toISOString().slice(11, 16);
+    const runs = [];
     for (const fn of fns) {
       if (fn.matches === undefined) {
         if (!reported.has(`unsupported:${fn.id}`)) {
@@ -554,7 +555,7 @@ function startScheduler() {
         continue;
       }
       running.add(fn.id);
-      invokeScheduled(addr('functions'), PROJECT_ID, fn, at)
+      const run = invokeScheduled(addr('functions'), PROJECT_ID, fn, at)
         .then(({ status, ms }) => {
           if (status !== 200) log(`scheduler: ${fn.name} (${hhmm} UTC) failed: HTTP ${status}`);
           else if (!reported.has(fn.id)) {
@@ -566,7 +567,10 @@ function startScheduler() {
         })
         .catch((e) => log(`scheduler: ${fn.name} (${hhmm} UTC) failed: ${e.message}`))
         .finally(() => running.delete(fn.id));
+      runs.push(run);
     }
+    await Promise.all(runs);
+    return runs.length;
   };
   const next = () => {
     const now = Date.now();
@@ -582,7 +586,10 @@ function startScheduler() {
     );
     timers.add(t);
   };
+  const started = Date.now();
+  const ran = await tick(new Date(Math.floor(started / 60_000) * 60_000));
   next();
+  return { ran, ms: Date.now() - started };
 }
 
 function banner({ firestore, seed, seconds, triggers, scheduled, forwarded }) {
@@ -751,14 +758,25 @@ async function main() {
   }
 
   log('seeding demo data…');
-  const { seedDemo } = require('./seed-demo.cjs');
+  const { seedDemo, waitForSeedEffects } = require('./seed-demo.cjs');
   const seed = await seedDemo({ projectId: PROJECT_ID, authHost: addr('auth'), firestoreHost });
   log(`seeded (${seed.created} new document(s))`);
+  // Not "ready" while the seed's own trigger runs (and their workers' cold starts) still hold the
+  // Functions emulator: the first assignment a user makes would wait behind them.
+  const settle = await waitForSeedEffects({ projectId: PROJECT_ID, firestoreHost });
+  log(
+    settle.settled
+      ? `the seed's triggers ran (${settle.ms} ms)`
+      : `still waiting for ${settle.waitingFor.join(', ')} after ${settle.ms} ms; going on`,
+  );
 
   let scheduled = null;
   if (process.env.TASKFLOW_SCHEDULES !== 'off') {
     scheduled = await scheduledFunctions(addr('functions'), PROJECT_ID);
-    startScheduler();
+    // The every-minute functions run once now (their workers start here, not under the first
+    // requests after "ready"), then on the clock.
+    const first = await startScheduler();
+    log(`scheduler: first run of ${first.ran} function(s) in ${first.ms} ms`);
   }
 
   banner({ firestore: label, seed, seconds: elapsed(started), triggers, scheduled, forwarded });
