@@ -11,6 +11,7 @@ import { silentLogger } from '../src/core/logger';
 import type { Caller } from '../src/core/operation';
 import { checkHealth } from '../src/domain/health/health.service';
 import { readJobRecords } from '../src/domain/health/job-health';
+import { readSweepErrors } from '../src/domain/scheduling/sweep-errors';
 import { createTask, listTasks } from '../src/domain/tasks/task.service';
 import { createApp } from '../src/http/app';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
@@ -119,8 +120,15 @@ const decodeOnly: TokenVerifier = {
   },
 };
 
+/** What the app's health route reads: the probe, the job records and the sweep errors. */
 function healthOptions(db: Firestore) {
-  return { version: 'bench', slowMs: 1000, timeoutMs: 3000, jobs: () => readJobRecords(db) };
+  return {
+    version: 'bench',
+    slowMs: 1000,
+    timeoutMs: 3000,
+    jobs: () => readJobRecords(db),
+    sweepErrors: () => readSweepErrors(db),
+  };
 }
 
 function probesOf(db: Firestore) {
