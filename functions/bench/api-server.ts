@@ -15,7 +15,7 @@ import { readSweepErrors } from '../src/domain/scheduling/sweep-errors';
 import { createTask, listTasks } from '../src/domain/tasks/task.service';
 import { createApp } from '../src/http/app';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
-import { recordingMessaging } from '../src/infra/fcm/recording-messaging';
+import { recordingMessaging } from '../test/support/recording-messaging';
 import { functionsLogger } from '../src/infra/functions.logger';
 import { firestoreRateLimiter, RATE_LIMITS } from '../src/infra/rate-limiter';
 import { firebaseTokenVerifier, type TokenVerifier } from '../src/infra/token-verifier';

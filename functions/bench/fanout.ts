@@ -5,7 +5,7 @@ import { systemClock } from '../src/core/clock';
 import type { NotifierDeps } from '../src/domain/notifications/delivery.service';
 import { broadcast, type OutcomeCounts } from '../src/domain/notifications/messaging.service';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
-import { recordingMessaging } from '../src/infra/fcm/recording-messaging';
+import { recordingMessaging } from '../test/support/recording-messaging';
 import { MAX_BULK_RECIPIENTS } from '../src/operations/messaging.operations';
 import {
   documentsRead,

@@ -17,7 +17,7 @@ import {
 } from '../src/domain/reminders/sweeps';
 import { TASKS } from '../src/domain/tasks/task.constants';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
-import { recordingMessaging } from '../src/infra/fcm/recording-messaging';
+import { recordingMessaging } from '../test/support/recording-messaging';
 import {
   documentsRead,
   documentsWritten,

@@ -3,6 +3,8 @@
 // and Cloud Build would, and proves it installs and loads without devDependencies.
 //   1. copies functions/ minus the `ignore` globs of firebase.json (what the CLI uploads; lib/ must
 //      be built first: `npm run build`, as the predeploy hook does);
+//   1b. checks that the uploaded lib/ is the build of src/ and nothing else: no output of a module
+//      src/ no longer has, and none of the development tools kept outside src/ (DEV_ONLY);
 //   2. `npm ci --omit=dev` in the copy, lifecycle scripts on (Cloud Build runs `postinstall`);
 //   3. checks that no devDependency was installed;
 //   4. runs the SDK's own discovery (the firebase-functions binary with
@@ -21,6 +23,15 @@ const firebaseJson = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'firebase.js
 const source = firebaseJson.functions.find(
   (f) => path.resolve(ROOT_DIR, f.source) === FUNCTIONS_DIR,
 );
+/**
+ * Development tools that must never be deployed: the recording FCM fake of the tests and benches
+ * (test/support/recording-messaging.ts) and the outbox dump's MIME writer (scripts/outbox-files.ts).
+ * The capture transports (infra/fcm/capture-messaging, infra/email/capture.mailer) do ship: they
+ * are the `DELIVERY_TRANSPORT=capture` of a deployed or production-profile local run.
+ */
+const DEV_ONLY = ['infra/fcm/recording-messaging', 'infra/email/outbox-files'];
+const { sourceOf } = require('./prune-lib.cjs');
+
 const log = (message) => process.stdout.write(`[artifact] ${message}\n`);
 const fail = (message) => {
   process.stderr.write(`[artifact] FAILED: ${message}\n`);
@@ -82,6 +93,14 @@ function main() {
     for (const excluded of ['src', 'test', 'node_modules', '.secret.local']) {
       if (uploaded.has(excluded)) fail(`${excluded} would be uploaded (firebase.json ignore)`);
     }
+    const lib = files.filter((f) => f.startsWith('lib/') && f.endsWith('.js'));
+    const stale = lib.filter(
+      (f) => !fs.existsSync(path.join(FUNCTIONS_DIR, 'src', sourceOf(f.slice(4)))),
+    );
+    if (stale.length > 0) fail(`lib/ holds output of modules not in src/: ${stale.join(', ')}`);
+    const devOnly = DEV_ONLY.filter((m) => lib.includes(`lib/${m}.js`));
+    if (devOnly.length > 0) fail(`development tools in the upload: ${devOnly.join(', ')}`);
+    log(`lib/: ${lib.length} modules, all built from src/, none of ${DEV_ONLY.join(', ')}`);
     log(`upload: ${files.length} files (${[...uploaded].sort().join(', ')})`);
 
     const npmCli = process.env.npm_execpath;

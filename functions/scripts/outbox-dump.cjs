@@ -4,13 +4,12 @@
 // `<capturedAt>-<to>-<id>.html`, `.txt` and `.eml` files, newest 200 by default, into
 // functions/outbox/ (git-ignored) or <dir>. Reads only the Firestore emulator:
 // FIRESTORE_EMULATOR_HOST (default 127.0.0.1:8080), project GCLOUD_PROJECT (default demo-taskflow).
-// The conversion lives in src/infra/email/outbox-files.ts, so it needs a build (`npm start` does one).
+// The conversion lives in scripts/outbox-files.ts (a development tool, not part of the deployed lib/),
+// loaded from source: no build needed.
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
 
 const FUNCTIONS_DIR = path.resolve(__dirname, '..');
-const LIB = path.join(FUNCTIONS_DIR, 'lib/infra/email/outbox-files.js');
 const DEFAULT_DIR = path.join(FUNCTIONS_DIR, 'outbox');
 const TIMEOUT_MS = 15_000;
 
@@ -39,17 +38,14 @@ function parseArgs(argv) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  if (!fs.existsSync(LIB)) {
-    process.stderr.write('outbox:dump: lib/ is missing; run `npm --prefix functions run build`\n');
-    process.exit(1);
-  }
   // Never production: without an emulator host this script points at the local default.
   process.env.FIRESTORE_EMULATOR_HOST ||= '127.0.0.1:8080';
   process.env.METADATA_SERVER_DETECTION ||= 'none';
   const projectId = process.env.GCLOUD_PROJECT || 'demo-taskflow';
   const { initializeApp } = require('firebase-admin/app');
   const { getFirestore } = require('firebase-admin/firestore');
-  const { dumpOutbox } = require(LIB);
+  require('./require-typescript.cjs').registerTypeScript();
+  const { dumpOutbox } = require('./outbox-files.ts');
   const db = getFirestore(initializeApp({ projectId }));
 
   let timer;

@@ -79,10 +79,10 @@ export const quarterHourlyDigests = onSchedule(
     retryCount: 0,
   },
   async (event) => {
-    const [{ getRuntime }, { enqueueDueDigests }, { recordSweepRun }] = await Promise.all([
+    const [{ getRuntime }, { enqueueDueDigests }, { recordJobRun }] = await Promise.all([
       import('../composition-root'),
       import('../domain/digests/digest-sweep.service'),
-      import('../domain/scheduling/sweep-status'),
+      import('../domain/health/job-health'),
     ]);
     const { deps, logger } = getRuntime();
     const log = logger.child({
@@ -100,8 +100,8 @@ export const quarterHourlyDigests = onSchedule(
       const inline = drain === undefined ? {} : { ranInline: await drain() };
       const summary = { ...report, ...inline, durationMs: durationMs() };
       log.info('Digest sweep', summary);
-      await recordSweepRun(deps.db, deps.clock, 'quarterHourlyDigests', {
-        periodMs: DIGEST_SWEEP_PERIOD_MS,
+      await recordJobRun(deps.db, deps.clock, 'quarterHourlyDigests', {
+        periodSeconds: DIGEST_SWEEP_PERIOD_MS / 1000,
         ok: report.failed === 0,
         ...(report.failed === 0 ? {} : { error: `${report.failed} digests not enqueued` }),
         summary,
@@ -109,8 +109,8 @@ export const quarterHourlyDigests = onSchedule(
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       log.error('Digest sweep failed', { error, durationMs: durationMs() });
-      await recordSweepRun(deps.db, deps.clock, 'quarterHourlyDigests', {
-        periodMs: DIGEST_SWEEP_PERIOD_MS,
+      await recordJobRun(deps.db, deps.clock, 'quarterHourlyDigests', {
+        periodSeconds: DIGEST_SWEEP_PERIOD_MS / 1000,
         ok: false,
         error,
         summary: { durationMs: durationMs() },

@@ -32,9 +32,14 @@ export const releaseDeliveries = onSchedule(
         ...report,
         durationMs: Math.round(performance.now() - started),
       });
-      await recordJobRun(deps.db, deps.clock, 'releaseDeliveries', 60, true);
+      await recordJobRun(deps.db, deps.clock, 'releaseDeliveries', { periodSeconds: 60, ok: true });
     } catch (e) {
-      await recordJobRun(deps.db, deps.clock, 'releaseDeliveries', 60, false);
+      const error = e instanceof Error ? e.message : String(e);
+      await recordJobRun(deps.db, deps.clock, 'releaseDeliveries', {
+        periodSeconds: 60,
+        ok: false,
+        error,
+      });
       throw e;
     }
   },

@@ -7,30 +7,31 @@ import {
   STALE_DEVICE_DAYS,
 } from '../config/params';
 import { SCHEDULE_OPTIONS } from '../config/runtime-options';
+import type { ScheduledJobName } from '../domain/health/job-health';
 
 /**
  * The scheduling engine's Cloud Scheduler entry points. Cloud Scheduler fires each
  * once per tick; a tick that overlaps the previous one, or is retried, does no double work —
  * every effect is claimed with `create()` of a deterministic document (see the domain modules).
- * Each run logs one summary line and records itself in `sweeps/{name}` for the health check.
+ * Each run logs one summary line and records itself in `jobHealth/{name}` for the health check.
  * Domain code is loaded on the first run, not at module load (cold start of the other functions).
  */
 
-const MINUTE = 60_000;
+const MINUTE_SECONDS = 60;
 
 /**
- * Runs `work` and records the outcome in `sweeps/{name}`: success with its summary, or failure
+ * Runs `work` and records the outcome in `jobHealth/{name}`: success with its summary, or failure
  * (an error thrown, or one `work` reports after finishing what it could) — then rethrows, so
  * Cloud Scheduler records the failure too.
  */
 async function recorded(
-  name: string,
-  periodMs: number,
+  name: ScheduledJobName,
+  periodSeconds: number,
   work: () => Promise<{ summary: Record<string, unknown>; error?: string }>,
 ): Promise<void> {
-  const [{ getRuntime }, { recordSweepRun }] = await Promise.all([
+  const [{ getRuntime }, { recordJobRun }] = await Promise.all([
     import('../composition-root'),
-    import('../domain/scheduling/sweep-status'),
+    import('../domain/health/job-health'),
   ]);
   const { deps } = getRuntime();
   let outcome: { summary: Record<string, unknown>; error?: string };
@@ -38,11 +39,11 @@ async function recorded(
     outcome = await work();
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    await recordSweepRun(deps.db, deps.clock, name, { periodMs, ok: false, error, summary: {} });
+    await recordJobRun(deps.db, deps.clock, name, { periodSeconds, ok: false, error, summary: {} });
     throw e;
   }
   const ok = outcome.error === undefined;
-  await recordSweepRun(deps.db, deps.clock, name, { periodMs, ok, ...outcome });
+  await recordJobRun(deps.db, deps.clock, name, { periodSeconds, ok, ...outcome });
   if (!ok) throw new Error(`${name}: ${outcome.error ?? ''}`);
 }
 
@@ -69,7 +70,7 @@ export const dispatchScheduledJobs = onSchedule(
       function: 'dispatchScheduledJobs',
       scheduleTime: event.scheduleTime,
     });
-    await recorded('dispatchScheduledJobs', MINUTE, async () => {
+    await recorded('dispatchScheduledJobs', MINUTE_SECONDS, async () => {
       // Failed job runs are the jobs' own business (retried, recorded on the job): the sweep
       // itself failed only if it could not run.
       const { runs: _runs, ...summary } = await dispatchDueJobs(deps, log, productionJobRunners());
@@ -90,7 +91,7 @@ export const spawnRecurringTasks = onSchedule(
       import('../domain/tasks/recurrence'),
     ]);
     const { deps, logger } = getRuntime();
-    await recorded('spawnRecurringTasks', 15 * MINUTE, async () => {
+    await recorded('spawnRecurringTasks', 15 * MINUTE_SECONDS, async () => {
       const started = performance.now();
       const report = await spawnDueOccurrences(deps.db, deps.clock, {
         limit: 500,
@@ -131,7 +132,7 @@ export const dailyCleanup = onSchedule(
       import('../domain/scheduling/cleanup'),
     ]);
     const { deps, logger } = getRuntime();
-    await recorded('dailyCleanup', 24 * 60 * MINUTE, async () => {
+    await recorded('dailyCleanup', 24 * 60 * MINUTE_SECONDS, async () => {
       const report = await runCleanup(
         {
           db: deps.db,

@@ -268,12 +268,15 @@ describe('GET /api/health and /api/openapi.json', () => {
       lastStatus: 'failed',
       periodSeconds: 60,
     });
-    // The cleanup sweep (daily, recorded by the scheduling module in ms) ran 3 hours ago: fine.
-    await fs.db.doc('sweeps/dailyCleanup').set({
-      periodMs: 86_400_000,
+    // The cleanup sweep (daily) ran 3 hours ago: fine.
+    await fs.db.doc('jobHealth/dailyCleanup').set({
+      periodSeconds: 86_400,
       lastSuccessAt: at('2026-11-23T07:00:00Z'),
-      lastStatus: 'success',
+      lastStatus: 'ok',
     });
+    // Records of an earlier version's job names are not reported.
+    await fs.db.doc('jobHealth/reminders').set({ periodSeconds: 300, lastStatus: 'ok' });
+    await fs.db.doc('sweeps/dailyCleanup').set({ periodMs: 1, lastStatus: 'failed' });
     const res = await request(createApp(testRuntime(fs.db), extra))
       .get('/api/health')
       .expect(200);

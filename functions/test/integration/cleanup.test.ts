@@ -170,7 +170,7 @@ describe('runCleanup', () => {
     const summary = logger.lines.filter((l) => l.message === 'Cleanup finished');
     expect(summary).toEqual([
       expect.objectContaining({
-        job: 'cleanup',
+        job: 'dailyCleanup',
         durationMs: expect.any(Number),
         documentsRead: expect.any(Number),
         itemsActedOn: 1,

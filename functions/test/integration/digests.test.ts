@@ -783,9 +783,9 @@ describe('deployed adapters', () => {
       failed: 0,
       ranInline: { ran: 1, failed: 0 },
     });
-    expect((await fs.db.doc('sweeps/quarterHourlyDigests').get()).data()).toMatchObject({
-      lastStatus: 'success',
-      periodMs: 15 * MINUTE,
+    expect((await fs.db.doc('jobHealth/quarterHourlyDigests').get()).data()).toMatchObject({
+      lastStatus: 'ok',
+      periodSeconds: (15 * MINUTE) / 1000,
     });
   });
 

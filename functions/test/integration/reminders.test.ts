@@ -463,7 +463,7 @@ describe('read cost and observability', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       level: 'INFO',
-      job: 'reminders',
+      job: 'sendDueReminders',
       documentsRead: report.documentsRead,
       acted: 1,
       failures: 0,
@@ -472,13 +472,13 @@ describe('read cost and observability', () => {
     await runOverdueJob(deps);
     const health = await fs.db.collection(JOB_HEALTH).get();
     expect(Object.fromEntries(health.docs.map((d) => [d.id, d.data()]))).toEqual({
-      reminders: {
+      sendDueReminders: {
         lastRunAt: Timestamp.fromDate(clock.now()),
         lastSuccessAt: Timestamp.fromDate(clock.now()),
         lastStatus: 'ok',
         periodSeconds: 300,
       },
-      overdue: {
+      checkOverdueTasks: {
         lastRunAt: Timestamp.fromDate(clock.now()),
         lastSuccessAt: Timestamp.fromDate(clock.now()),
         lastStatus: 'ok',
@@ -512,7 +512,7 @@ describe('failures', () => {
     );
     // Its instant was not moved: the next run sees it again.
     expect((await task('bad')).nextReminderAt).toEqual(stuckAt);
-    const health = (await fs.db.doc(`${JOB_HEALTH}/reminders`).get()).data();
+    const health = (await fs.db.doc(`${JOB_HEALTH}/sendDueReminders`).get()).data();
     expect(health).toMatchObject({ lastStatus: 'failed', periodSeconds: 300 });
     expect(health).not.toHaveProperty('lastSuccessAt');
   });

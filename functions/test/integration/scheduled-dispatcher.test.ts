@@ -139,7 +139,7 @@ describe('dispatchDueJobs', () => {
     for (const line of summaries) {
       expect(line).toEqual(
         expect.objectContaining({
-          job: 'scheduledJobDispatcher',
+          job: 'dispatchScheduledJobs',
           durationMs: expect.any(Number),
           documentsRead: expect.any(Number),
           itemsActedOn: expect.any(Number),

@@ -13,7 +13,7 @@ import { FixedClock } from '../../src/core/clock';
 import { DeliveryError, type EmailMessage } from '../../src/domain/notifications/channels';
 import { renderEmail } from '../../src/domain/notifications/email-templates';
 import { DEV_OUTBOX, firestoreCaptureMailer } from '../../src/infra/email/capture.mailer';
-import { dumpOutbox } from '../../src/infra/email/outbox-files';
+import { dumpOutbox } from '../../scripts/outbox-files';
 import { sendgridMailer } from '../../src/infra/email/sendgrid.mailer';
 import { createTestFirestore } from '../support/firestore';
 import { freePort } from '../support/ports';

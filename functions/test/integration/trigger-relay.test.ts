@@ -5,41 +5,22 @@
  * as `npm start` wires it when no Java can run the official emulator. The Functions emulator is a
  * small HTTP stand-in here that runs the exported function in-process.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Firestore } from 'firebase-admin/firestore';
+import type http from 'node:http';
 import { setRuntimeForTesting } from '../../src/composition-root';
 import { FixedClock } from '../../src/core/clock';
 import { onTaskWritten } from '../../src/functions/task.triggers';
 import { createTestFirestore } from '../support/firestore';
+import {
+  cloudEventOf,
+  relay,
+  startFunctionsEmulatorStub,
+  type FunctionsEmulatorStub,
+} from '../support/functions-emulator-stub';
 import { testRuntime } from '../support/runtime';
 import { taskDoc } from '../support/tasks';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS script
-const { relay } = require('../../scripts/firestore-trigger-relay.cjs') as {
-  relay: (
-    db: Firestore,
-    o: { projectId: string; functionsHost: string; log?: (line: string) => void },
-  ) => { sync: () => Promise<{ name: string; document: string }[]>; stop: () => void };
-};
-
 const fs = createTestFirestore();
 const clock = new FixedClock('2026-11-23T10:00:00Z');
-const KEY = 'us-central1-onTaskWritten-0';
-const taskTrigger = {
-  id: 'us-central1-onTaskWritten',
-  name: 'onTaskWritten',
-  entryPoint: 'onTaskWritten',
-  region: 'us-central1',
-  platform: 'gcfv2',
-  timeoutSeconds: 60,
-  eventTrigger: {
-    eventType: 'google.cloud.firestore.document.v1.written',
-    eventFilters: { database: '(default)', namespace: '(default)' },
-    eventFilterPathPatterns: { document: 'tasks/{taskId}' },
-    retry: true,
-  },
-};
 
 interface Delivery {
   id: string;
@@ -49,25 +30,20 @@ interface Delivery {
   event: Record<string, unknown>;
 }
 
-/** What the Functions emulator would do: answer /backends and run the function per event. */
+/** What the Functions emulator would do: run the function per event. */
 const received: Delivery[] = [];
 const relayLog: string[] = [];
 const waiters: { n: number; resolve: () => void }[] = [];
 /** Answer the next event 500 (a failed run, which `retry: true` makes Cloud Functions redo). */
 let failNext = false;
-let emulator: http.Server;
+let emulator: FunctionsEmulatorStub;
 let functionsHost = '';
 
 function onEvent(headers: http.IncomingHttpHeaders, body: string): Promise<number> {
-  const attributes = Object.fromEntries(
-    Object.entries(headers)
-      .filter(([k]) => k.startsWith('ce-'))
-      .map(([k, v]) => [k.slice(3), v]),
-  );
-  const event = { ...attributes, data: Buffer.from(body, 'base64') };
-  const id = String(attributes.id);
+  const event = cloudEventOf(headers, body);
+  const id = event.id;
   const record = (d: Omit<Delivery, 'id' | 'docPath' | 'event'>) => {
-    received.push({ id, docPath: String(attributes.document), event, ...d });
+    received.push({ id, docPath: String(event.document), event, ...d });
     for (const w of waiters.filter((x) => received.length >= x.n)) w.resolve();
   };
   if (failNext) {
@@ -115,36 +91,14 @@ beforeAll(async () => {
   // firebase-functions builds the event's snapshots with the default app of this project.
   process.env.FIREBASE_CONFIG = JSON.stringify({ projectId: fs.projectId });
   setRuntimeForTesting(testRuntime(fs.db, { clock }));
-  emulator = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url === '/backends') {
-        res.end(JSON.stringify({ backends: [{ functionTriggers: [taskTrigger] }] }));
-        return;
-      }
-      if (!(req.url ?? '').endsWith(`/triggers/${KEY}`)) {
-        res.writeHead(404).end(`Function x does not exist, valid functions are: ${KEY}`);
-        return;
-      }
-      onEvent(req.headers, Buffer.concat(chunks).toString('utf8')).then(
-        (status) => res.writeHead(status).end(),
-        (e: unknown) => res.writeHead(500).end(String(e)),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => emulator.listen(0, '127.0.0.1', resolve));
-  functionsHost = `127.0.0.1:${(emulator.address() as AddressInfo).port}`;
+  emulator = await startFunctionsEmulatorStub(onEvent);
+  functionsHost = emulator.host;
 });
 afterAll(async () => {
   setRuntimeForTesting(undefined);
   if (savedConfig === undefined) delete process.env.FIREBASE_CONFIG;
   else process.env.FIREBASE_CONFIG = savedConfig;
-  await new Promise<void>((resolve) => {
-    emulator.close(() => {
-      resolve();
-    });
-  });
+  await emulator.close();
   await fs.dispose();
 });
 

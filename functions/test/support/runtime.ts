@@ -2,10 +2,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { FixedClock, type Clock } from '../../src/core/clock';
 import type { LogFields, Logger } from '../../src/core/logger';
 import { fcmMessenger } from '../../src/infra/fcm/fcm.messenger';
-import {
-  recordingMessaging,
-  type RecordingMessaging,
-} from '../../src/infra/fcm/recording-messaging';
+import { recordingMessaging, type RecordingMessaging } from './recording-messaging';
 import { firestoreRateLimiter } from '../../src/infra/rate-limiter';
 import { recordingMailer } from './channels';
 import { firebaseTokenVerifier } from '../../src/infra/token-verifier';

@@ -23,7 +23,7 @@ import {
   fcmMessenger,
   type MessagingTransport,
 } from '../../src/infra/fcm/fcm.messenger';
-import { recordingMessaging } from '../../src/infra/fcm/recording-messaging';
+import { recordingMessaging } from '../support/recording-messaging';
 
 // firebase-admin's own internals (not in its `exports` map, so loaded by file path): the message
 // validator that `send`/`sendEach` run before the network, and the mapping of FCM HTTP responses

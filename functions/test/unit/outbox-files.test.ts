@@ -5,7 +5,7 @@ import {
   outboxFiles,
   toEml,
   type CapturedEmail,
-} from '../../src/infra/email/outbox-files';
+} from '../../scripts/outbox-files';
 
 const email: CapturedEmail = {
   id: 'AbC123xyz',

@@ -6,7 +6,7 @@ import { AppError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { parseOrThrow } from '../../core/validation';
-import { docId } from '../shared.schema';
+import { parseStoredTask, type StoredTask, type TaskEffect } from '../tasks/task-write';
 import { assertEventSubjects } from './event-subjects';
 import { ACTIVITY } from '../users/account.service';
 import { USERS } from '../users/preferences.service';
@@ -294,41 +294,37 @@ export async function recordClientEvent(
 // Task lifecycle, from the task trigger
 // ---------------------------------------------------------------------------------------------
 
-const timestampLike = z
-  .custom<Timestamp>(
-    (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      typeof (v as { toMillis?: unknown }).toMillis === 'function',
-  )
-  .nullable()
-  .catch(null);
+/** The task fields activity is derived from (a stored task, read once by the task trigger). */
+export type TaskSnapshot = Pick<
+  StoredTask,
+  | 'projectId'
+  | 'createdBy'
+  | 'updatedBy'
+  | 'assigneeId'
+  | 'status'
+  | 'completedAt'
+  | 'createdAt'
+  | 'updatedAt'
+> & { deletedAt: boolean };
+
+function snapshotOf(task: StoredTask | null): TaskSnapshot | null {
+  if (task === null) return null;
+  const { projectId, createdBy, updatedBy, assigneeId, status, completedAt, createdAt } = task;
+  return {
+    ...{ projectId, createdBy, updatedBy, assigneeId, status, completedAt, createdAt },
+    updatedAt: task.updatedAt,
+    deletedAt: task.deleted,
+  };
+}
 
 /**
- * The task fields activity is derived from, read tolerantly: a document this cannot read as a task
- * (no project, creator or status) yields no activity; bad optional fields read as absent.
+ * A task document's data as {@link TaskSnapshot} (read with the one stored-task schema: a
+ * document with no project, creator or status yields no activity; bad optional fields read as
+ * absent); `null` when there is none, `'invalid'` if unreadable.
  */
-const taskSnapshotSchema = z.object({
-  projectId: docId,
-  createdBy: docId,
-  updatedBy: docId.nullable().catch(null),
-  assigneeId: docId.nullable().catch(null),
-  status: z.enum(['todo', 'in_progress', 'done']),
-  deletedAt: z
-    .unknown()
-    .optional()
-    .transform((v) => v !== null && v !== undefined),
-  completedAt: timestampLike,
-  createdAt: timestampLike,
-  updatedAt: timestampLike,
-});
-export type TaskSnapshot = z.output<typeof taskSnapshotSchema>;
-
-/** A task document's data as {@link TaskSnapshot}; `null` when there is none, `'invalid'` if unreadable. */
 export function parseTaskSnapshot(data: DocumentData | undefined): TaskSnapshot | null | 'invalid' {
-  if (data === undefined) return null;
-  const parsed = taskSnapshotSchema.safeParse(data);
-  return parsed.success ? parsed.data : 'invalid';
+  const task = parseStoredTask(data);
+  return task === 'invalid' ? 'invalid' : snapshotOf(task);
 }
 
 /** One lifecycle event derived from a task write. */
@@ -508,16 +504,47 @@ export async function recordTaskActivity(
   logger: Logger,
   options: AnalyticsOptions = {},
 ): Promise<TaskActivityResult> {
+  const before = parseStoredTask(event.before);
+  const after = parseStoredTask(event.after);
+  if (before === 'invalid' || after === 'invalid') return notATask(event, logger);
+  return recordActivity(db, clock, { ...event, before, after }, logger, options);
+}
+
+function notATask(event: { taskId: string; eventId: string }, logger: Logger): TaskActivityResult {
+  logger.warn('Not a valid task; no activity recorded', {
+    taskId: event.taskId,
+    eventId: event.eventId,
+  });
+  return { recorded: [], duplicates: [], skipped: [] };
+}
+
+/** The task trigger's analytics effect: {@link recordTaskActivity} on the parsed write. */
+export const recordActivityEffect: TaskEffect = {
+  name: 'analytics',
+  run: (write, { deps, logger }) =>
+    write.kind === 'invalid'
+      ? Promise.resolve(notATask(write, logger))
+      : recordActivity(deps.db, deps.clock, write, logger, {
+          retentionDays: deps.analyticsRetentionDays,
+        }),
+};
+
+async function recordActivity(
+  db: Firestore,
+  clock: Clock,
+  event: {
+    eventId: string;
+    taskId: string;
+    before: StoredTask | null;
+    after: StoredTask | null;
+    occurredAt?: Date | undefined;
+  },
+  logger: Logger,
+  options: AnalyticsOptions,
+): Promise<TaskActivityResult> {
   const retentionDays = retentionOf(options);
-  const before = parseTaskSnapshot(event.before);
-  const after = parseTaskSnapshot(event.after);
-  if (before === 'invalid' || after === 'invalid') {
-    logger.warn('Not a valid task; no activity recorded', {
-      taskId: event.taskId,
-      eventId: event.eventId,
-    });
-    return { recorded: [], duplicates: [], skipped: [] };
-  }
+  const before = snapshotOf(event.before);
+  const after = snapshotOf(event.after);
   const derived = deriveTaskActivity(event.taskId, before, after, event.occurredAt ?? clock.now());
   const zones = await loadZones(
     db,

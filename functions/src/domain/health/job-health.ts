@@ -2,49 +2,67 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 
 /**
- * The last run of each scheduled job, for `GET /api/health`: a job whose last
- * successful run is older than twice its period is degraded — Cloud Scheduler stopped calling it,
- * or every run fails. One small document per job, `jobHealth/{jobName}`, written by the job at the
- * end of each run (server-owned: firestore.rules denies every client).
+ * The last run of each scheduled function, for `GET /api/health`: a job whose last successful run
+ * is older than twice its period is degraded — Cloud Scheduler stopped calling it, or every run
+ * fails. One small document per job, `jobHealth/{name}`, written by the job at the end of each run
+ * (server-owned: firestore.rules denies every client). A job's name is its deployed function's
+ * name, the same in this record, its log lines and the health output.
  */
 
 export const JOB_HEALTH = 'jobHealth';
-/** Where the scheduling sweeps record their runs (`domain/scheduling/sweep-status.ts`). */
-const SWEEPS = 'sweeps';
+
+/** The scheduled functions that record their runs here: the names the health check reports. */
+export const SCHEDULED_JOB_NAMES = [
+  'checkOverdueTasks',
+  'dailyCleanup',
+  'dispatchScheduledJobs',
+  'quarterHourlyDigests',
+  'releaseDeliveries',
+  'sendDueReminders',
+  'spawnRecurringTasks',
+] as const;
+export type ScheduledJobName = (typeof SCHEDULED_JOB_NAMES)[number];
 
 export interface JobHealthDoc {
-  lastRunAt: Timestamp;
-  /** Absent until the first successful run. */
-  lastSuccessAt?: Timestamp;
-  lastStatus: 'ok' | 'failed';
   /** How often the job is meant to run. */
   periodSeconds: number;
+  lastRunAt: Timestamp;
+  lastStatus: 'ok' | 'failed';
+  /** Absent until the first successful run. */
+  lastSuccessAt?: Timestamp;
+  /** The error of the latest failed run (kept after later successes; `lastStatus` says which). */
+  lastError?: string;
+  /** The latest run's summary counts (documents read, items acted on, failures…), when it gave one. */
+  lastSummary?: Record<string, unknown>;
+}
+
+export interface JobRun {
+  periodSeconds: number;
+  /** The run did its work (a run that failed, or finished with failures, is not ok). */
+  ok: boolean;
+  error?: string | undefined;
+  summary?: Record<string, unknown> | undefined;
 }
 
 /**
- * Records one run of `name` (every `periodSeconds`). `ok`: the run did its work (a run that
- * failed, or finished with failures, leaves `lastSuccessAt` where it was). One write.
+ * Records one run of the scheduled function `name`; a failed run leaves `lastSuccessAt` where it
+ * was. One write.
  */
 export async function recordJobRun(
   db: Firestore,
   clock: Clock,
-  name: string,
-  periodSeconds: number,
-  ok: boolean,
+  name: ScheduledJobName,
+  run: JobRun,
 ): Promise<void> {
   const now = Timestamp.fromDate(clock.now());
-  await db
-    .collection(JOB_HEALTH)
-    .doc(name)
-    .set(
-      {
-        lastRunAt: now,
-        lastStatus: ok ? 'ok' : 'failed',
-        periodSeconds,
-        ...(ok ? { lastSuccessAt: now } : {}),
-      },
-      { merge: true },
-    );
+  const doc: Partial<JobHealthDoc> = {
+    periodSeconds: run.periodSeconds,
+    lastRunAt: now,
+    lastStatus: run.ok ? 'ok' : 'failed',
+    ...(run.ok ? { lastSuccessAt: now } : { lastError: run.error ?? 'failed' }),
+    ...(run.summary === undefined ? {} : { lastSummary: run.summary }),
+  };
+  await db.collection(JOB_HEALTH).doc(name).set(doc, { merge: true });
 }
 
 export interface JobHealthStatus {
@@ -69,28 +87,20 @@ export function jobHealthStatus(
   return { degraded: period > 0 && age > 2 * period, lastSuccessAgeSeconds: age };
 }
 
+const KNOWN: ReadonlySet<string> = new Set(SCHEDULED_JOB_NAMES);
+
 /**
- * Every scheduled job's last run (one small document each, at most `limit` per collection): the
- * notification sweeps record in `jobHealth/{name}`, the scheduling sweeps in `sweeps/{name}`
- * (`domain/scheduling/sweep-status.ts`, period in ms) — read both, in one shape.
+ * Every scheduled job's last run (`jobHealth/{name}`, one small document each). Records under
+ * any other name — left by an earlier version that named jobs differently — are not reported.
  */
 export async function readJobRecords(
   db: Firestore,
-  limit = 50,
 ): Promise<Record<string, Partial<JobHealthDoc>>> {
-  const [jobs, sweeps] = await Promise.all([
-    db.collection(JOB_HEALTH).limit(limit).get(),
-    db.collection(SWEEPS).limit(limit).get(),
-  ]);
-  const records: Record<string, Partial<JobHealthDoc>> = {};
-  for (const d of sweeps.docs) {
-    const periodMs = d.get('periodMs') as unknown;
-    const lastSuccessAt = d.get('lastSuccessAt') as Timestamp | null | undefined;
-    records[d.id] = {
-      ...(typeof periodMs === 'number' ? { periodSeconds: Math.round(periodMs / 1000) } : {}),
-      ...(lastSuccessAt ? { lastSuccessAt } : {}),
-    };
-  }
-  for (const d of jobs.docs) records[d.id] = d.data();
-  return records;
+  const snap = await db
+    .collection(JOB_HEALTH)
+    .limit(2 * SCHEDULED_JOB_NAMES.length)
+    .get();
+  return Object.fromEntries(
+    snap.docs.filter((d) => KNOWN.has(d.id)).map((d) => [d.id, d.data() as Partial<JobHealthDoc>]),
+  );
 }

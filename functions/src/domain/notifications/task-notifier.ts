@@ -1,5 +1,11 @@
+import type { StoredTask, TaskEffect } from '../tasks/task-write';
 import type { NotificationIntent } from './channels';
-import { deliverNotification, type DeliverResult, type NotifierDeps } from './delivery.service';
+import {
+  deliverNotification,
+  notifierDeps,
+  type DeliverResult,
+  type NotifierDeps,
+} from './delivery.service';
 import { recordAssigneeChange } from './task-assignment';
 import { notificationsForTaskWrite, type TaskNotification, type TaskState } from './task-events';
 
@@ -132,3 +138,31 @@ export async function notifyTaskWrite(
   });
   return { decisions: decisions.length, results };
 }
+
+/** What the notification rules read of a stored task. */
+function taskState(task: StoredTask | null): TaskState | null {
+  if (task === null) return null;
+  const { title, projectId, createdBy, updatedBy, assigneeId, status, deletedAt } = task;
+  return {
+    ...{ title, projectId, createdBy, updatedBy, assigneeId, status, deletedAt },
+    updatedAtMs: task.updatedAt?.toMillis() ?? null,
+    dueDate: task.dueDate === null ? null : new Date(task.dueDate.toMillis()),
+  };
+}
+
+/** The task trigger's notification effect: {@link notifyTaskWrite} on the parsed write. */
+export const notifyEffect: TaskEffect = {
+  name: 'notifications',
+  async run(write, { deps, logger }) {
+    if (write.kind === 'invalid') {
+      logger.warn('Not a valid task; no notifications');
+      return;
+    }
+    await notifyTaskWrite(notifierDeps(deps, logger), {
+      eventId: write.eventId,
+      taskId: write.taskId,
+      before: taskState(write.before),
+      after: taskState(write.after),
+    });
+  },
+};

@@ -2,6 +2,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { TASKS } from '../tasks/task.constants';
+import type { TaskEffect } from '../tasks/task-write';
 import { resolvePreferences, USERS } from '../users/preferences.service';
 import {
   desiredBookkeeping,
@@ -131,3 +132,15 @@ export async function armTaskReminders(
     });
   return result;
 }
+
+/** The task trigger's reminder effect: {@link armTaskReminders} on the parsed write. */
+export const armRemindersEffect: TaskEffect = {
+  name: 'reminders',
+  run: (write, { deps, logger }) =>
+    write.kind === 'invalid'
+      ? Promise.resolve(null)
+      : armTaskReminders(
+          { db: deps.db, clock: deps.clock, logger },
+          { taskId: write.taskId, before: write.before, after: write.after },
+        ),
+};

@@ -1,29 +1,47 @@
 import type { NotifierDeps } from '../notifications/delivery.service';
-import { recordJobRun } from '../health/job-health';
+import { recordJobRun, type ScheduledJobName } from '../health/job-health';
 import { runOverdueSweep, runReminderSweep, type SweepOptions, type SweepReport } from './sweeps';
 
-/** The scheduled sweeps: name in `jobHealth/{name}`, Cloud Scheduler period, run budget. */
-export const REMINDER_JOB = { name: 'reminders', periodSeconds: 5 * 60, budgetMs: 240_000 };
-export const OVERDUE_JOB = { name: 'overdue', periodSeconds: 30 * 60, budgetMs: 480_000 };
+/** The scheduled sweeps: their function's name (`jobHealth/{name}`), period, run budget. */
+export const REMINDER_JOB = {
+  name: 'sendDueReminders',
+  periodSeconds: 5 * 60,
+  budgetMs: 240_000,
+} as const;
+export const OVERDUE_JOB = {
+  name: 'checkOverdueTasks',
+  periodSeconds: 30 * 60,
+  budgetMs: 480_000,
+} as const;
 
 async function recorded(
   deps: NotifierDeps,
-  job: { name: string; periodSeconds: number },
+  job: { name: ScheduledJobName; periodSeconds: number },
   run: () => Promise<SweepReport>,
 ): Promise<SweepReport> {
   let report: SweepReport;
   try {
     report = await run();
   } catch (e) {
-    await recordJobRun(deps.db, deps.clock, job.name, job.periodSeconds, false);
+    const error = e instanceof Error ? e.message : String(e);
+    await recordJobRun(deps.db, deps.clock, job.name, {
+      periodSeconds: job.periodSeconds,
+      ok: false,
+      error,
+    });
     throw e;
   }
-  await recordJobRun(deps.db, deps.clock, job.name, job.periodSeconds, report.failures === 0);
+  const ok = report.failures === 0;
+  await recordJobRun(deps.db, deps.clock, job.name, {
+    periodSeconds: job.periodSeconds,
+    ok,
+    ...(ok ? {} : { error: `${report.failures} tasks not handled` }),
+  });
   return report;
 }
 
 /**
- * One scheduled run of the reminder sweep, recorded in `jobHealth/reminders` for the health
+ * One scheduled run of the reminder sweep, recorded in `jobHealth/sendDueReminders` for the health
  * check (successful when every due task was handled). What the `onSchedule` adapter calls.
  */
 export function runReminderJob(
@@ -35,7 +53,7 @@ export function runReminderJob(
   );
 }
 
-/** One scheduled run of the overdue sweep, recorded in `jobHealth/overdue`. */
+/** One scheduled run of the overdue sweep, recorded in `jobHealth/checkOverdueTasks`. */
 export function runOverdueJob(
   deps: NotifierDeps,
   options: SweepOptions = {},

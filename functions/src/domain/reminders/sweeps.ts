@@ -73,7 +73,8 @@ export interface SweepOptions {
 }
 
 export interface SweepReport {
-  job: 'reminders' | 'overdue';
+  /** The scheduled function that runs the sweep. */
+  job: 'sendDueReminders' | 'checkOverdueTasks';
   now: string;
   durationMs: number;
   pages: number;
@@ -206,13 +207,7 @@ async function sweep(
           report.failures++;
           // Recorded; after a few failed runs the task leaves this sweep's queue (its instant
           // cleared), so it cannot sort first forever.
-          const { quarantine } = await recordSweepError(
-            deps.db,
-            deps.clock,
-            job === 'reminders' ? 'sendDueReminders' : 'checkOverdueTasks',
-            snap.ref.path,
-            e,
-          );
+          const { quarantine } = await recordSweepError(deps.db, deps.clock, job, snap.ref.path, e);
           if (quarantine) await snap.ref.update({ [shape.range ?? 'nextReminderAt']: null });
           log.warn(
             quarantine
@@ -233,7 +228,7 @@ async function sweep(
     }
   }
   report.durationMs = Math.round(performance.now() - started);
-  const line = job === 'reminders' ? 'Reminder sweep finished' : 'Overdue sweep finished';
+  const line = job === 'sendDueReminders' ? 'Reminder sweep finished' : 'Overdue sweep finished';
   if (report.failures > 0 || !report.complete) log.warn(line, { ...report });
   else log.info(line, { ...report });
   return report;
@@ -334,75 +329,81 @@ export function runReminderSweep(
   deps: NotifierDeps,
   options: SweepOptions = {},
 ): Promise<SweepReport> {
-  return sweep(deps, 'reminders', DUE_REMINDERS_QUERY, options, async (snap, task, nowMs) => {
-    if (!isArmable(task) || task.dueAtMs <= nowMs) {
-      // Done, deleted, unassigned, undated, or already due (the overdue sweep takes over).
+  return sweep(
+    deps,
+    'sendDueReminders',
+    DUE_REMINDERS_QUERY,
+    options,
+    async (snap, task, nowMs) => {
+      if (!isArmable(task) || task.dueAtMs <= nowMs) {
+        // Done, deleted, unassigned, undated, or already due (the overdue sweep takes over).
+        return {
+          profilesRead: 0,
+          delivered: [],
+          disarmed: !isArmable(task),
+          update: { nextReminderAt: null },
+        };
+      }
+      const stored = readBookkeeping(snap.data()).reminders;
+      let recipient: Recipient | undefined;
+      let profilesRead = 0;
+      const profile = async (): Promise<Recipient> => {
+        if (recipient === undefined) {
+          recipient = await loadRecipient(deps.db, task.assigneeId);
+          profilesRead++;
+        }
+        return recipient;
+      };
+      let state: ReminderState;
+      let rearmed = false;
+      if (
+        stored !== null &&
+        stored.dueAtMs === task.dueAtMs &&
+        stored.assigneeId === task.assigneeId
+      ) {
+        state = stored;
+      } else {
+        // Planned for another due date or assignee (the trigger has not re-armed it yet, or its
+        // events came out of order): plan again from the task as it is now.
+        const prefs = (await profile()).prefs;
+        const plan = planReminders({
+          dueAtMs: task.dueAtMs,
+          leads: prefs.reminderLeadMinutes,
+          sent: [],
+          nowMs,
+        });
+        state = {
+          dueAtMs: task.dueAtMs,
+          assigneeId: task.assigneeId,
+          pending: plan.pending,
+          sent: [],
+        };
+        rearmed = true;
+      }
+      const visit = reminderVisit({ dueAtMs: task.dueAtMs, pending: state.pending, nowMs });
+      const delivered: DeliverResult[] = [];
+      let sent = state.sent;
+      if (visit.send !== null) {
+        const r = await profile();
+        if (r.prefs.reminderLeadMinutes.includes(visit.send)) {
+          delivered.push(
+            await deliverNotification(
+              deps,
+              reminderIntent(deps, snap.id, task, visit.send, r, nowMs),
+              r,
+            ),
+          );
+          sent = [...sent, visit.send];
+        }
+      }
       return {
-        profilesRead: 0,
-        delivered: [],
-        disarmed: !isArmable(task),
-        update: { nextReminderAt: null },
+        profilesRead,
+        delivered,
+        rearmed,
+        update: reminderFields(visit.nextAt, { ...state, pending: visit.pending, sent }),
       };
-    }
-    const stored = readBookkeeping(snap.data()).reminders;
-    let recipient: Recipient | undefined;
-    let profilesRead = 0;
-    const profile = async (): Promise<Recipient> => {
-      if (recipient === undefined) {
-        recipient = await loadRecipient(deps.db, task.assigneeId);
-        profilesRead++;
-      }
-      return recipient;
-    };
-    let state: ReminderState;
-    let rearmed = false;
-    if (
-      stored !== null &&
-      stored.dueAtMs === task.dueAtMs &&
-      stored.assigneeId === task.assigneeId
-    ) {
-      state = stored;
-    } else {
-      // Planned for another due date or assignee (the trigger has not re-armed it yet, or its
-      // events came out of order): plan again from the task as it is now.
-      const prefs = (await profile()).prefs;
-      const plan = planReminders({
-        dueAtMs: task.dueAtMs,
-        leads: prefs.reminderLeadMinutes,
-        sent: [],
-        nowMs,
-      });
-      state = {
-        dueAtMs: task.dueAtMs,
-        assigneeId: task.assigneeId,
-        pending: plan.pending,
-        sent: [],
-      };
-      rearmed = true;
-    }
-    const visit = reminderVisit({ dueAtMs: task.dueAtMs, pending: state.pending, nowMs });
-    const delivered: DeliverResult[] = [];
-    let sent = state.sent;
-    if (visit.send !== null) {
-      const r = await profile();
-      if (r.prefs.reminderLeadMinutes.includes(visit.send)) {
-        delivered.push(
-          await deliverNotification(
-            deps,
-            reminderIntent(deps, snap.id, task, visit.send, r, nowMs),
-            r,
-          ),
-        );
-        sent = [...sent, visit.send];
-      }
-    }
-    return {
-      profilesRead,
-      delivered,
-      rearmed,
-      update: reminderFields(visit.nextAt, { ...state, pending: visit.pending, sent }),
-    };
-  });
+    },
+  );
 }
 
 /**
@@ -417,44 +418,50 @@ export function runOverdueSweep(
   deps: NotifierDeps,
   options: SweepOptions = {},
 ): Promise<SweepReport> {
-  return sweep(deps, 'overdue', OVERDUE_CHECKS_QUERY, options, async (snap, task, nowMs) => {
-    if (!isArmable(task))
-      return { profilesRead: 0, delivered: [], disarmed: true, update: { overdueCheckAt: null } };
-    if (task.dueAtMs > nowMs)
-      // Re-dated into the future before the trigger re-armed it: look again at the new due time.
-      return {
-        profilesRead: 0,
-        delivered: [],
-        rearmed: true,
-        update: { overdueCheckAt: Timestamp.fromMillis(task.dueAtMs) },
-      };
-    const stored = readBookkeeping(snap.data()).overdueNotice;
-    const lastDay =
-      stored !== null && stored.dueAtMs === task.dueAtMs && stored.assigneeId === task.assigneeId
-        ? stored.lastDay
-        : null;
-    const recipient = await loadRecipient(deps.db, task.assigneeId);
-    const visit = overdueVisit({
-      dueAtMs: task.dueAtMs,
-      nowMs,
-      lastDay,
-      followUp: recipient.prefs.overdueFollowUp,
-    });
-    const delivered: DeliverResult[] = [];
-    if (visit.notice !== null) {
-      const day = visit.notice.followUp ? visit.notice.day : null;
-      delivered.push(
-        await deliverNotification(
-          deps,
-          overdueIntent(deps, snap.id, task, day, recipient, nowMs),
-          recipient,
-        ),
-      );
-    }
-    const notice =
-      visit.lastDay === null
-        ? stored
-        : { dueAtMs: task.dueAtMs, assigneeId: task.assigneeId, lastDay: visit.lastDay };
-    return { profilesRead: 1, delivered, update: overdueFields(visit.nextAt, notice) };
-  });
+  return sweep(
+    deps,
+    'checkOverdueTasks',
+    OVERDUE_CHECKS_QUERY,
+    options,
+    async (snap, task, nowMs) => {
+      if (!isArmable(task))
+        return { profilesRead: 0, delivered: [], disarmed: true, update: { overdueCheckAt: null } };
+      if (task.dueAtMs > nowMs)
+        // Re-dated into the future before the trigger re-armed it: look again at the new due time.
+        return {
+          profilesRead: 0,
+          delivered: [],
+          rearmed: true,
+          update: { overdueCheckAt: Timestamp.fromMillis(task.dueAtMs) },
+        };
+      const stored = readBookkeeping(snap.data()).overdueNotice;
+      const lastDay =
+        stored !== null && stored.dueAtMs === task.dueAtMs && stored.assigneeId === task.assigneeId
+          ? stored.lastDay
+          : null;
+      const recipient = await loadRecipient(deps.db, task.assigneeId);
+      const visit = overdueVisit({
+        dueAtMs: task.dueAtMs,
+        nowMs,
+        lastDay,
+        followUp: recipient.prefs.overdueFollowUp,
+      });
+      const delivered: DeliverResult[] = [];
+      if (visit.notice !== null) {
+        const day = visit.notice.followUp ? visit.notice.day : null;
+        delivered.push(
+          await deliverNotification(
+            deps,
+            overdueIntent(deps, snap.id, task, day, recipient, nowMs),
+            recipient,
+          ),
+        );
+      }
+      const notice =
+        visit.lastDay === null
+          ? stored
+          : { dueAtMs: task.dueAtMs, assigneeId: task.assigneeId, lastDay: visit.lastDay };
+      return { profilesRead: 1, delivered, update: overdueFields(visit.nextAt, notice) };
+    },
+  );
 }

@@ -344,13 +344,13 @@ export async function runCleanup(
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       report.failures.push({ target, error });
-      deps.logger.error('Cleanup target failed', { job: 'cleanup', target, error });
+      deps.logger.error('Cleanup target failed', { job: 'dailyCleanup', target, error });
     }
   }
   report.documentsRead = s.reads;
   report.durationMs = Math.round(performance.now() - started);
   deps.logger.info('Cleanup finished', {
-    job: 'cleanup',
+    job: 'dailyCleanup',
     durationMs: report.durationMs,
     documentsRead: report.documentsRead,
     itemsActedOn: Object.values(report.deleted).reduce((a, b) => a + b, 0),

@@ -219,7 +219,7 @@ export async function dispatchDueJobs<D extends SchedulingDeps>(
   const report = summarize(runs, env.reads, performance.now() - started);
   report.due = snap.size;
   logger.info('Scheduled jobs dispatched', {
-    job: 'scheduledJobDispatcher',
+    job: 'dispatchScheduledJobs',
     durationMs: report.durationMs,
     documentsRead: report.documentsRead,
     itemsActedOn: report.itemsActedOn,

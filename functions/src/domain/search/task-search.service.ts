@@ -6,6 +6,7 @@ import { applyShape, type QueryShape } from '../../core/query-shape';
 import { loadProjectFor, MY_PROJECTS_QUERY, PROJECTS } from '../projects/project.service';
 import { TASKS } from '../tasks/task.constants';
 import type { Task, TaskDoc } from '../tasks/task.schema';
+import type { TaskEffect } from '../tasks/task-write';
 import { toTask } from '../tasks/task.service';
 import { MIN_PREFIX, queryTokens, searchTokens } from './search-tokens';
 
@@ -101,6 +102,19 @@ export async function indexTaskForSearch(
   await ref.set(doc);
   return 'indexed';
 }
+
+/** The task trigger's search effect: {@link indexTaskForSearch} on the parsed write. */
+export const indexSearchEffect: TaskEffect = {
+  name: 'search',
+  run: (write, { deps }) =>
+    write.kind === 'invalid'
+      ? Promise.resolve('unchanged')
+      : indexTaskForSearch(deps.db, deps.clock, {
+          taskId: write.taskId,
+          before: write.before ?? undefined,
+          after: write.after ?? undefined,
+        }),
+};
 
 export interface SearchInput {
   q: string;

@@ -4,13 +4,11 @@ import {
   type Firestore,
   type QueryDocumentSnapshot,
 } from 'firebase-admin/firestore';
-import { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
 import { isAlreadyExists } from '../workspaces/workspace.service';
 import {
-  DUE_MODES,
   nextOccurrence,
   occurrenceTaskId,
   parseRule,
@@ -18,6 +16,7 @@ import {
   resolveZone,
 } from './recurrence.rule';
 import { TASKS } from './task.constants';
+import { parseStoredTask, type StoredTask, type TaskEffect } from './task-write';
 
 /**
  * Recurring tasks, with `rrule` (RFC 5545 RRULE; the well-kept JS
@@ -54,44 +53,12 @@ export const DUE_RECURRENCES_QUERY: QueryShape = {
   orderBy: [['recurrenceNextAt', 'asc']],
 };
 
-const timestampLike = z.custom<Timestamp>(
-  (v) =>
-    v instanceof Timestamp ||
-    (typeof v === 'object' &&
-      v !== null &&
-      typeof (v as { toMillis?: unknown }).toMillis === 'function'),
-  'must be a Timestamp',
-);
-
-/** The task fields recurrence reads and copies; anything else in the document is ignored. */
-const recurringTaskSchema = z.object({
-  title: z.string(),
-  description: z.string().default(''),
-  projectId: z.string(),
-  workspaceId: z.string(),
-  assigneeId: z.string().nullable().default(null),
-  createdBy: z.string(),
-  status: z.enum(['todo', 'in_progress', 'done']),
-  priority: z.enum(['low', 'medium', 'high']).default('medium'),
-  dueDate: timestampLike.nullable().default(null),
-  recurrence: z
-    .object({ rule: z.string(), timezone: z.string(), dueMode: z.enum(DUE_MODES).optional() })
-    .nullable()
-    .default(null),
-  deletedAt: z.unknown().default(null),
-  seriesId: z.string().optional(),
-  occurrence: z.number().int().positive().optional(),
-  seriesStart: timestampLike.optional(),
-  recurrenceNextAt: timestampLike.nullable().optional(),
-  recurrenceNextId: z.string().nullable().optional(),
-  recurrenceDeferredDue: timestampLike.nullable().optional(),
-});
-type RecurringTask = z.infer<typeof recurringTaskSchema>;
+/** A task as recurrence reads it (the one stored-task schema). */
+type RecurringTask = StoredTask;
 
 function parseTask(data: DocumentData | undefined): RecurringTask | null {
-  if (data === undefined) return null;
-  const parsed = recurringTaskSchema.safeParse(data);
-  return parsed.success ? parsed.data : null;
+  const task = parseStoredTask(data);
+  return task === 'invalid' ? null : task;
 }
 
 export type SpawnResult =
@@ -133,17 +100,41 @@ async function updateSource(db: Firestore, taskId: string, update: DocumentData)
  * Writes the source task only to record its successor or (dis)arm it, never a field a client
  * edits, so its own trigger event finds nothing more to do.
  */
-export async function spawnNextOccurrence(
+export function spawnNextOccurrence(
   db: Firestore,
   clock: Clock,
   event: TaskWriteEvent,
 ): Promise<SpawnResult> {
-  const after = parseTask(event.after);
+  return scheduleRecurrence(
+    db,
+    clock,
+    event.taskId,
+    parseTask(event.before),
+    parseTask(event.after),
+  );
+}
+
+/** The task trigger's recurrence effect: {@link spawnNextOccurrence} on the parsed write. */
+export const scheduleRecurrenceEffect: TaskEffect = {
+  name: 'recurrence',
+  run: (write, { deps }) =>
+    write.kind === 'invalid'
+      ? Promise.resolve({ action: 'none', reason: 'not a task' } satisfies SpawnResult)
+      : scheduleRecurrence(deps.db, deps.clock, write.taskId, write.before, write.after),
+};
+
+async function scheduleRecurrence(
+  db: Firestore,
+  clock: Clock,
+  taskId: string,
+  before: RecurringTask | null,
+  after: RecurringTask | null,
+): Promise<SpawnResult> {
   if (after === null) return { action: 'none', reason: 'deleted or not a task' };
   const armed = after.recurrenceNextAt !== undefined && after.recurrenceNextAt !== null;
   const disarm = async (): Promise<SpawnResult> => {
     if (!armed) return { action: 'none', reason: 'not recurring' };
-    await updateSource(db, event.taskId, { recurrenceNextAt: null });
+    await updateSource(db, taskId, { recurrenceNextAt: null });
     return { action: 'disarmed' };
   };
   if (after.recurrence === null || after.deletedAt !== null) return disarm();
@@ -159,15 +150,14 @@ export async function spawnNextOccurrence(
       // Armed for this due date (or deferred by the sweep, still for this due date).
       return { action: 'none', reason: 'armed already' };
     }
-    await updateSource(db, event.taskId, { recurrenceNextAt: after.dueDate });
+    await updateSource(db, taskId, { recurrenceNextAt: after.dueDate });
     return { action: 'armed', at: after.dueDate.toDate() };
   }
   if (armed) await disarm(); // switched from on_due to on_complete
-  const before = parseTask(event.before);
   if (after.status !== 'done' || before?.status === 'done') {
     return { action: 'none', reason: 'not a completion' };
   }
-  return spawnFrom(db, clock, event.taskId, after);
+  return spawnFrom(db, clock, taskId, after);
 }
 
 /** Creates the occurrence after `source` (exactly once) and records it on the source. */

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Firestore } from 'firebase-admin/firestore';
-import { DEV_OUTBOX, type CapturedEmailDoc } from './capture.mailer';
+import { DEV_OUTBOX, type CapturedEmailDoc } from '../src/infra/email/capture.mailer';
 
 /**
  * Turns emails captured in `devOutbox` (see capture.mailer.ts) into files a developer can open:

@@ -1,5 +1,9 @@
 import type { BatchResponse, Message, SendResponse } from 'firebase-admin/messaging';
-import { FCM_MAX_BATCH, FCM_TOPIC_PATTERN, type MessagingTransport } from './fcm.messenger';
+import {
+  FCM_MAX_BATCH,
+  FCM_TOPIC_PATTERN,
+  type MessagingTransport,
+} from '../../src/infra/fcm/fcm.messenger';
 
 /** An error shaped like firebase-admin's `FirebaseMessagingError`: `code`, `message`, `toJSON()`. */
 export class RecordedFcmError extends Error {
