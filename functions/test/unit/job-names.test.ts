@@ -5,6 +5,11 @@ import { OVERDUE_JOB, REMINDER_JOB } from '../../src/domain/reminders/jobs';
 type Exported = { __endpoint?: { scheduleTrigger?: object } };
 
 describe('one name per scheduled job: its deployed function name', () => {
+  beforeAll(() => {
+    // The 1st-gen Auth triggers' endpoints name the project (read from the environment).
+    process.env.GCLOUD_PROJECT ??= 'demo-taskflow';
+  });
+
   it('the jobs the health check reports are exactly the scheduled functions', () => {
     const scheduled = Object.entries(index as Record<string, Exported>)
       .filter(([, fn]) => fn.__endpoint?.scheduleTrigger !== undefined)
