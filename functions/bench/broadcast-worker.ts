@@ -3,10 +3,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { systemClock } from '../src/core/clock';
+import type { BroadcastShard } from '../src/domain/notifications/broadcast-plan';
 import {
   getBroadcastJob,
   runBroadcastShards,
   startBroadcast,
+  type BroadcastQueue,
 } from '../src/domain/notifications/broadcast.service';
 import type { NotifierDeps } from '../src/domain/notifications/delivery.service';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
@@ -32,6 +34,8 @@ export interface ShardSample {
   index: number;
   recipients: number;
   ms: number;
+  /** From the shard's start to the dispatch of its successor (page query + enqueue); null if last. */
+  hopMs: number | null;
   /** Heap in use when the shard started (after a full GC), and its peak during the shard. */
   heapStartMb: number;
   heapPeakMb: number;
@@ -70,7 +74,16 @@ async function main(): Promise<void> {
     mailer,
     settings: benchSettings(120),
   };
-  const queue = recordingBroadcastQueue();
+  const recording = recordingBroadcastQueue();
+  // When each shard was dispatched: a shard's "hop" is the time from its start to its successor's.
+  const dispatchedAt = new Map<number, number>();
+  const queue: BroadcastQueue & { take(): BroadcastShard[] } = {
+    enqueue(shard, options) {
+      dispatchedAt.set(shard.index, performance.now());
+      return recording.enqueue(shard, options);
+    },
+    take: () => recording.take(),
+  };
 
   gc?.();
   const baseline = used();
@@ -111,10 +124,12 @@ async function main(): Promise<void> {
       clearInterval(shardSampler);
       shardPeak = Math.max(shardPeak, used());
       peak = Math.max(peak, shardPeak);
+      const successor = dispatchedAt.get(shard.index + 1);
       shards.push({
         index: shard.index,
         recipients: tally?.recipients ?? 0,
         ms,
+        hopMs: successor === undefined ? null : successor - t,
         heapStartMb: start / MB,
         heapPeakMb: shardPeak / MB,
       });

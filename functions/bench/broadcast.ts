@@ -23,15 +23,18 @@ import { seedUsers } from './seed';
  * after a full GC (`--expose-gc`); the main thread's heap is reported apart as the emulator's.
  * Firestore reads and writes are counted at the server's gRPC boundary (counting-firestore.ts).
  *
- * Exits 1 when the engine's peak heap exceeds ENGINE_HEAP_BOUND_MB, or grows from the smallest to
- * the largest count by more than ENGINE_HEAP_GROWTH_MB, or when a job does not end done with every
- * recipient sent, every device pushed and every user emailed exactly once.
+ * Exits 1 when the engine needs more than ENGINE_OLD_SPACE_MB of old-generation heap (the worker
+ * runs with that V8 limit and dies past it), when what the engine keeps between shards (its heap
+ * after a full GC at a shard's start) grows from the smallest to the largest count by more than
+ * ENGINE_RETAINED_GROWTH_MB, or when a job does not end done with every recipient sent, every
+ * device pushed and every user emailed exactly once. The sampled peak (garbage included, so it
+ * depends on when V8 collects) is reported, not bounded beyond the V8 limit.
  */
 
-/** The engine's peak heap may not exceed this, whatever the recipient count. */
-const ENGINE_HEAP_BOUND_MB = 128;
-/** Nor grow by more than this from the smallest count run to the largest. */
-const ENGINE_HEAP_GROWTH_MB = 16;
+/** The engine worker's V8 old-generation limit: a broadcast that needed more would die here. */
+const ENGINE_OLD_SPACE_MB = 128;
+/** What the engine keeps between shards may not grow by more than this with the recipients. */
+const ENGINE_RETAINED_GROWTH_MB = 8;
 
 const USAGE = `usage: npm run -s bench:broadcast -- [--users A,B] [--concurrency N] [--json]
   --users A,B       recipient counts, ascending (default 10000,100000); users are seeded up to
@@ -93,6 +96,8 @@ interface RunResult {
   recipientsPerSecond: number;
   startMs: number;
   shardMs: { median: number; p95: number; max: number };
+  /** Shard start → successor dispatched (page query + enqueue, without Cloud Tasks' latency). */
+  hopMs: { median: number; max: number };
   perRecipient: { documentsRead: number; missingLookups: number; writes: number };
   firestore: { reads: number; writes: number; aggregationQueries: number };
   engineHeapMb: {
@@ -113,6 +118,7 @@ function runWorker(input: WorkerInput, onShard: () => void): Promise<WorkerResul
     const worker = new Worker(path.join(__dirname, 'broadcast-worker.js'), {
       // The worker inherits this process's flags (--expose-gc from the npm script).
       workerData: input,
+      resourceLimits: { maxOldGenerationSizeMb: ENGINE_OLD_SPACE_MB },
     });
     worker.on('message', (m: { kind: string; result?: WorkerResult; error?: string }) => {
       if (m.kind === 'shard') onShard();
@@ -121,7 +127,12 @@ function runWorker(input: WorkerInput, onShard: () => void): Promise<WorkerResul
     });
     worker.on('error', reject);
     worker.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`engine worker exited with ${code}`));
+      if (code !== 0)
+        reject(
+          new Error(
+            `engine worker exited with ${code} (over ${ENGINE_OLD_SPACE_MB} MB old space?)`,
+          ),
+        );
     });
   });
 }
@@ -184,6 +195,7 @@ async function main(): Promise<void> {
     const counts = server.reset();
     const n = users;
     const shardMs = result.shards.map((s) => s.ms);
+    const hopMs = result.shards.flatMap((s) => (s.hopMs === null ? [] : [s.hopMs]));
     const problems: string[] = [];
     const expect = (what: string, got: unknown, want: unknown): void => {
       if (got !== want) problems.push(`${n}: ${what} ${String(got)}, expected ${String(want)}`);
@@ -206,6 +218,10 @@ async function main(): Promise<void> {
         median: Math.round(percentile(shardMs, 50)),
         p95: Math.round(percentile(shardMs, 95)),
         max: Math.round(Math.max(...shardMs)),
+      },
+      hopMs: {
+        median: Math.round(percentile(hopMs, 50)),
+        max: Math.round(Math.max(0, ...hopMs)),
       },
       perRecipient: {
         documentsRead: round(documentsRead(counts) / n, 3),
@@ -235,19 +251,14 @@ async function main(): Promise<void> {
   server.stop();
 
   const problems = runs.flatMap((r) => r.problems);
-  for (const r of runs)
-    if (r.engineHeapMb.peak > ENGINE_HEAP_BOUND_MB)
-      problems.push(
-        `${r.recipients}: engine peak heap ${r.engineHeapMb.peak} MB above ${ENGINE_HEAP_BOUND_MB} MB`,
-      );
   const first = runs[0];
   const last = runs[runs.length - 1];
   if (first !== undefined && last !== undefined && last !== first) {
-    const growth = last.engineHeapMb.peak - first.engineHeapMb.peak;
-    if (growth > ENGINE_HEAP_GROWTH_MB)
+    const growth = last.engineHeapMb.shardStartMax - first.engineHeapMb.shardStartMax;
+    if (growth > ENGINE_RETAINED_GROWTH_MB)
       problems.push(
-        `engine peak heap grew ${round(growth)} MB from ${first.recipients} to ${last.recipients} ` +
-          `recipients (bound ${ENGINE_HEAP_GROWTH_MB} MB)`,
+        `engine heap kept between shards grew ${round(growth)} MB from ${first.recipients} to ` +
+          `${last.recipients} recipients (bound ${ENGINE_RETAINED_GROWTH_MB} MB)`,
       );
   }
   const machine = {
@@ -260,7 +271,10 @@ async function main(): Promise<void> {
   const result = {
     shardSize: BROADCAST_SHARD_SIZE,
     concurrency: options.concurrency,
-    bounds: { engineHeapMb: ENGINE_HEAP_BOUND_MB, engineHeapGrowthMb: ENGINE_HEAP_GROWTH_MB },
+    bounds: {
+      engineOldSpaceMb: ENGINE_OLD_SPACE_MB,
+      engineRetainedGrowthMb: ENGINE_RETAINED_GROWTH_MB,
+    },
     machine,
     runs,
     ok: problems.length === 0,
@@ -274,7 +288,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       problems.length === 0
-        ? `Engine heap within ${ENGINE_HEAP_BOUND_MB} MB and flat (growth ≤ ${ENGINE_HEAP_GROWTH_MB} MB); every job done, exactly once.\n`
+        ? `Engine within ${ENGINE_OLD_SPACE_MB} MB old space, heap kept between shards flat (growth ≤ ${ENGINE_RETAINED_GROWTH_MB} MB); every job done, exactly once.\n`
         : `Problems:\n  ${problems.join('\n  ')}\n`,
     );
   }
@@ -292,6 +306,7 @@ function table(runs: readonly RunResult[]): string {
       'shard time median / p95 / max',
       (r) => `${fmt(r.shardMs.median)} / ${fmt(r.shardMs.p95)} / ${fmt(r.shardMs.max)} ms`,
     ],
+    ['shard → next dispatched med/max', (r) => `${fmt(r.hopMs.median)} / ${fmt(r.hopMs.max)} ms`],
     ['docs read / recipient', (r) => r.perRecipient.documentsRead.toFixed(3)],
     ['  missing lookups / rcpt', (r) => r.perRecipient.missingLookups.toFixed(3)],
     ['docs written / recipient', (r) => r.perRecipient.writes.toFixed(3)],
@@ -324,11 +339,15 @@ function table(runs: readonly RunResult[]): string {
 const EXPLANATION = `How it is measured:
 - Shards run one after another in the engine worker, as one Cloud Tasks dispatch each: shard time is
   the wall time of one shard (its page query, the dispatch of the next shard, 500 recipients through
-  the engine, the marker + counts commit), with the emulator sharing this machine's CPU.
+  the engine, the marker + counts commit), with the emulator sharing this machine's CPU. "Shard →
+  next dispatched" is the time from a shard's start to the enqueue of its successor (its page query
+  and the enqueue; Cloud Tasks' own dispatch latency comes on top in production).
 - Engine heap: the worker thread's own V8 heap (used_heap_size), sampled every 10 ms; "baseline"
   after setup and a full GC, "peak" the highest sample during any shard (garbage not yet collected
   included), "shard start, max" the largest heap measured after a full GC before a shard (what
-  earlier shards left behind), "after + GC" when the job is done. The emulator's heap (main thread) holds every stored
+  earlier shards left behind: bounded to grow by ${ENGINE_RETAINED_GROWTH_MB} MB at most from the
+  smallest count to the largest), "after + GC" when the job is done. The worker runs with a
+  ${ENGINE_OLD_SPACE_MB} MB V8 old-generation limit. The emulator's heap (main thread) holds every stored
   document and grows with the data; it is reported apart and not bounded.
 - Reads/writes: counted at the embedded server's gRPC boundary over the whole broadcast (the count()
   of the audience, the job, every shard), divided by the recipients. Seeding is excluded.`;
