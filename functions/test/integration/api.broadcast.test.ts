@@ -330,6 +330,23 @@ describe('shards: exactly once under redelivery', () => {
     expect(await getBroadcastJobView(jobId)).toMatchObject({ sent: 4, shardsDone: 1 });
   });
 
+  it('a shard payload that is not a shard of its job (unknown job, index past a list) does nothing', async () => {
+    const listed = await startBroadcast(
+      deps(),
+      { audience: { kind: 'userIds', userIds: [bob.uid] }, title: 'T', body: 'B' },
+      { requestId: 'req-2', createdBy: admin.uid },
+    );
+    const before = await fs.dump();
+    await expect(
+      runBroadcastShard(deps(), { jobId: listed.jobId, index: 1, after: bob.uid }),
+    ).resolves.toMatchObject({ status: 'no-job', tally: null });
+    await expect(
+      runBroadcastShard(deps(), { jobId: `bj_${'e'.repeat(40)}`, index: 0, after: null }),
+    ).resolves.toMatchObject({ status: 'no-job', tally: null });
+    expect(await fs.dump()).toEqual(before);
+    expect(await getBroadcastJobView(listed.jobId)).toMatchObject({ shardsDone: 1, done: true });
+  });
+
   it('the same request again with the same key: the same job, no shard enqueued twice', async () => {
     const queue = recordingBroadcastQueue();
     const a = await start(queue);

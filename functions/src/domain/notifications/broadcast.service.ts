@@ -273,6 +273,11 @@ export async function runBroadcastShard(
     return { status: 'no-job', tally: null, firstCompletion: false, next: null };
   }
   const job = parseJob(jobSnap);
+  if (job.audience === 'userIds' && shard.index !== 0) {
+    // Listed users are one shard: any other index is not a shard of this job.
+    deps.logger.warn('Broadcast shard beyond a list of users; dropped', { ...shard });
+    return { status: 'no-job', tally: null, firstCompletion: false, next: null };
+  }
   if (markerSnap.exists && (options.repeat ?? 'skip') === 'skip') {
     const { next } = storedMarkerSchema.parse(markerSnap.data());
     return { status: 'already-done', tally: null, firstCompletion: false, next };
@@ -281,7 +286,7 @@ export async function runBroadcastShard(
   let profiles: DocumentSnapshot[];
   let next: BroadcastShard | null = null;
   if (job.audience === 'userIds') {
-    const ids = shard.index === 0 ? (job.userIds ?? []) : [];
+    const ids = job.userIds ?? [];
     profiles =
       ids.length === 0 ? [] : await db.getAll(...ids.map((id) => db.collection(USERS).doc(id)));
   } else {
