@@ -38,6 +38,8 @@ function buildRuntime(): Runtime {
   const { systemClock } = require('./core/clock') as typeof import('./core/clock');
   const { firebaseAccounts } =
     require('./infra/auth/firebase-accounts') as typeof import('./infra/auth/firebase-accounts');
+  const { lazyCloudTasksBroadcastQueue } =
+    require('./infra/tasks/broadcast.queues') as typeof import('./infra/tasks/broadcast.queues');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
   // The default app (other apps a process may hold are not ours to reuse).
@@ -61,6 +63,10 @@ function buildRuntime(): Runtime {
       analyticsRetentionDays: params.ANALYTICS_RETENTION_DAYS.value(),
       accounts: firebaseAccounts(getAuth(app)),
       invitationTtlDays: params.INVITATION_TTL_DAYS.value(),
+      broadcastQueue:
+        params.TASK_QUEUE_TRANSPORT.value() === 'inline'
+          ? undefined
+          : lazyCloudTasksBroadcastQueue(() => params.REGION.value()),
     },
     tokens: firebaseTokenVerifier(getAuth(app)),
     appCheck: firebaseAppCheckVerifier(app),

@@ -13,6 +13,7 @@ export {
   spawnRecurringTasks,
 } from './functions/scheduled.functions';
 export { quarterHourlyDigests, sendDigest } from './functions/digests.functions';
+export { sendBroadcastShard } from './functions/broadcast.functions';
 export { onUserCreated, onUserDeleted } from './functions/auth.triggers';
 
 // Firestore triggers are exported lazily: `firebase-functions/firestore` loads firebase-admin at

@@ -168,6 +168,24 @@ export const DIGEST_QUEUE_MAX_ATTEMPTS = defineInt('DIGEST_QUEUE_MAX_ATTEMPTS', 
   description: 'Attempts of one summary job (Cloud Tasks retries with backoff from 60 s)',
 });
 
+// ---- Admin broadcasts ----
+
+export const BROADCAST_QUEUE_MAX_CONCURRENCY = defineInt('BROADCAST_QUEUE_MAX_CONCURRENCY', {
+  default: 50,
+  description:
+    'Broadcast shards (500 recipients each) run at once by the sendBroadcastShard task queue',
+});
+
+export const BROADCAST_QUEUE_MAX_PER_SECOND = defineInt('BROADCAST_QUEUE_MAX_PER_SECOND', {
+  default: 10,
+  description: 'Broadcast shards started per second by the sendBroadcastShard task queue',
+});
+
+export const BROADCAST_QUEUE_MAX_ATTEMPTS = defineInt('BROADCAST_QUEUE_MAX_ATTEMPTS', {
+  default: 10,
+  description: 'Attempts of one broadcast shard (Cloud Tasks retries with backoff from 10 s)',
+});
+
 // ---- Abuse bounds (recurrence, sweeps) ----
 
 export const RECURRENCE_PER_OWNER_PER_RUN = defineInt('RECURRENCE_PER_OWNER_PER_RUN', {

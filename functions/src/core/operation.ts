@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Firestore } from 'firebase-admin/firestore';
+import type { BroadcastQueue } from '../domain/notifications/broadcast.service';
 import type { Mailer, Messenger } from '../domain/notifications/channels';
 import type { NotificationSettings } from '../domain/notifications/settings';
 import type { AccountDirectory } from '../domain/users/accounts';
@@ -53,6 +54,11 @@ export interface Deps {
   accounts: AccountDirectory;
   /** `INVITATION_TTL_DAYS`: days an invitation stays open; absent → the default, 14. */
   invitationTtlDays?: number;
+  /**
+   * Where broadcast shards go (Cloud Tasks); absent → the inline transport: the process that
+   * starts a broadcast runs every shard itself (the local stack, tests).
+   */
+  broadcastQueue?: BroadcastQueue | undefined;
 }
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -14,6 +14,7 @@ import {
   DUE_DELIVERIES_QUERY,
   STUCK_DELIVERIES_QUERY,
 } from './notifications/delivery.service';
+import { BROADCAST_AUDIENCE_QUERY } from './notifications/broadcast.service';
 import {
   INBOX_COUNT_QUERY,
   INBOX_QUERY,
@@ -63,6 +64,8 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   STUCK_DELIVERIES_QUERY,
   BURST_QUERY,
   RECENT_GROUP_QUERY,
+  // Admin broadcasts (broadcast.service.ts): the audience counted, then paged by document id.
+  BROADCAST_AUDIENCE_QUERY,
   // The reminder and overdue sweeps (reminders/sweeps.ts): a range and sort on one server-owned
   // instant, served by its automatic single-field index (no composite index, no exemption).
   DUE_REMINDERS_QUERY,

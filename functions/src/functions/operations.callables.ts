@@ -56,6 +56,7 @@ export const enableScheduledTask = callableFor(() =>
   scheduledJobsOps().then((m) => m.enableScheduledJobOp),
 );
 export const exportUserData = callableFor(() => exportOps().then((m) => m.exportUserDataOp));
+export const getBroadcastJob = callableFor(() => messagingOps().then((m) => m.getBroadcastJobOp));
 export const getDashboardStats = callableFor(() =>
   dashboardOps().then((m) => m.getDashboardStatsOp),
 );

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { AppError } from '../core/errors';
 import { defineOperation, requireCaller } from '../core/operation';
 import { FCM_TOPIC_PATTERN } from '../domain/notifications/channels';
 import { notifierDeps } from '../domain/notifications/delivery.service';
+import { BROADCAST_SHARD_SIZE } from '../domain/notifications/broadcast-plan';
+import { getBroadcastJob, startBroadcast } from '../domain/notifications/broadcast.service';
 import {
-  broadcast,
   notifyTaskAssignment,
   sendToToken,
   sendToTopic,
@@ -16,8 +18,11 @@ import { success } from './fields';
 // the public contract's `message_id` (and `batch_id`), see core/rest-names.ts.
 const tags = ['messaging'];
 
-/** Most recipients of one bulk send; larger audiences are split by the caller or use a topic. */
-export const MAX_BULK_RECIPIENTS = 500;
+/**
+ * Most users one bulk send may list, delivered in the request's own process; a larger audience is
+ * named (`audience`) and sent in shards of the same size through a task queue.
+ */
+export const MAX_BULK_RECIPIENTS = BROADCAST_SHARD_SIZE;
 
 const title = z.string().trim().min(1).max(200);
 const body = z.string().trim().min(1).max(2000);
@@ -94,19 +99,39 @@ export const sendTopicNotificationOp = defineOperation({
 
 const counts = z.record(z.string(), z.number().int().min(0));
 
+const jobProgress = {
+  total: z.number().int().min(0),
+  sent: z.number().int().min(0),
+  skipped: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  done: z.boolean(),
+  shardsDone: z.number().int().min(0),
+  shardsTotal: z.number().int().min(0).nullable(),
+};
+
 export const sendBulkNotificationOp = defineOperation({
   name: 'sendBulkNotification',
   sendsNotifications: true,
-  summary: `Send an announcement to up to ${MAX_BULK_RECIPIENTS} users (admin)`,
+  summary: `Send an announcement to up to ${MAX_BULK_RECIPIENTS} listed users, or to every user (admin)`,
   description:
     'Each recipient gets an inbox item, and a push and an email as their preferences allow ' +
-    '(push is held during their quiet hours). Outcome counts per channel: `created`, `sent`, ' +
-    '`held`, `duplicate`, `skipped:<reason>`, `retrying`, `failed`. Repeating the request with ' +
-    'the same `idempotencyKey` sends nothing twice.',
+    '(push is held during their quiet hours). Give either `userIds` (at most ' +
+    `${MAX_BULK_RECIPIENTS}, delivered before the answer) or \`audience: "allUsers"\` (every user ` +
+    `with a profile: the answer comes at once with \`queued: true\`, and shards of ${MAX_BULK_RECIPIENTS} ` +
+    'recipients are sent through a task queue; poll `GET /broadcasts/{jobId}`). Outcome counts per ' +
+    'channel (listed users): `created`, `sent`, `held`, `duplicate`, `skipped:<reason>`, ' +
+    '`retrying`, `failed`. Repeating the request with the same `idempotencyKey` sends nothing ' +
+    'twice and answers the same `jobId`.',
   access: 'admin',
   http: { method: 'post', path: '/send-bulk-notification', tags },
+  // Exactly one of userIds and audience: checked by the handler (REST renames fields of this
+  // schema, which a zod refinement would not survive).
   input: z.strictObject({
-    userIds: z.array(uid).min(1).max(MAX_BULK_RECIPIENTS),
+    userIds: z.array(uid).min(1).max(MAX_BULK_RECIPIENTS).optional(),
+    audience: z
+      .enum(['allUsers'])
+      .optional()
+      .meta({ description: 'Instead of `userIds`: every user with a profile, sent in shards' }),
     title,
     body,
     data,
@@ -117,24 +142,79 @@ export const sendBulkNotificationOp = defineOperation({
       .meta({ description: 'Channels to use (default: all three)' }),
     idempotencyKey,
   }),
-  restNames: { batchId: 'batch_id' },
+  restNames: { batchId: 'batch_id', jobId: 'job_id' },
   output: z.object({
     success,
     batchId: z.string(),
+    jobId: z.string(),
+    queued: z.boolean(),
     recipients: z.number().int(),
     inbox: counts,
     push: counts,
     email: counts,
   }),
   async handler(input, ctx) {
-    const report = await broadcast(notifierDeps(ctx.deps, ctx.logger), input, ctx.requestId);
+    const { userIds, audience, ...content } = input;
+    if (userIds === undefined && audience === undefined)
+      throw AppError.validation([
+        { field: 'userIds', message: 'give userIds, or audience "allUsers"' },
+      ]);
+    if (userIds !== undefined && audience !== undefined)
+      throw AppError.validation([
+        { field: 'audience', message: 'give userIds or audience, not both' },
+      ]);
+    const started = await startBroadcast(
+      notifierDeps(ctx.deps, ctx.logger),
+      {
+        ...content,
+        audience:
+          userIds === undefined ? { kind: audience ?? 'allUsers' } : { kind: 'userIds', userIds },
+      },
+      { requestId: ctx.requestId, createdBy: ctx.caller?.uid ?? null },
+      ctx.deps.broadcastQueue,
+    );
     return {
       success: true as const,
-      batchId: report.batchId,
-      recipients: report.recipients,
-      inbox: report.inbox,
-      push: report.push,
-      email: report.email,
+      batchId: started.batchId,
+      jobId: started.jobId,
+      queued: started.queued,
+      recipients: started.report?.recipients ?? started.progress.total,
+      inbox: started.report?.inbox ?? {},
+      push: started.report?.push ?? {},
+      email: started.report?.email ?? {},
+    };
+  },
+});
+
+export const getBroadcastJobOp = defineOperation({
+  name: 'getBroadcastJob',
+  summary: 'Progress of a bulk send (admin)',
+  description:
+    '`total` recipients (counted when the send started; exact once `done`), how many were ' +
+    '`sent` (a channel reached them), `skipped` (no profile, or every channel off) and `failed`, ' +
+    'and the shards done of `shardsTotal` (known once the last shard has run).',
+  access: 'admin',
+  http: { method: 'get', path: '/broadcasts/:jobId', tags },
+  input: z.strictObject({
+    jobId: z
+      .string()
+      .regex(/^bj_[0-9a-f]{40}$/, 'a job id as returned by the bulk send (bj_ + 40 hex digits)'),
+  }),
+  output: z.object({
+    jobId: z.string(),
+    batchId: z.string(),
+    audience: z.enum(['userIds', 'allUsers']),
+    createdAt: z.string(),
+    ...jobProgress,
+  }),
+  async handler(input, ctx) {
+    const job = await getBroadcastJob(ctx.deps.db, input.jobId);
+    return {
+      jobId: job.jobId,
+      batchId: job.batchId,
+      audience: job.audience,
+      createdAt: job.createdAt,
+      ...job.progress,
     };
   },
 });

@@ -61,6 +61,7 @@ export const operations: readonly Operation[] = [
   messaging.sendNotificationOp,
   messaging.sendTopicNotificationOp,
   messaging.sendBulkNotificationOp,
+  messaging.getBroadcastJobOp,
   messaging.notifyTaskAssignmentOp,
   scheduledJobs.createScheduledJobOp,
   scheduledJobs.listScheduledJobsOp,

@@ -21,6 +21,7 @@ const P = 'project-matrix';
 const T = 'task-matrix';
 const N = 'notification-matrix'; // in the member's inbox only
 const J = 'job-matrix'; // a scheduled job (custom notification to a topic)
+const BJ = `bj_${'b'.repeat(40)}`; // a broadcast job (admin bulk send)
 
 type Role = 'anonymous' | 'outsider' | 'member' | 'admin';
 interface Row {
@@ -282,6 +283,11 @@ const matrix: Record<string, Row> = {
     body: () => ({ userIds: [member.uid], title: 'Hi', body: 'There' }),
     expect: adminOnly(200),
   },
+  getBroadcastJob: {
+    method: 'get',
+    path: () => `/api/broadcasts/${BJ}`,
+    expect: adminOnly(200),
+  },
   notifyTaskAssignment: {
     method: 'post',
     path: () => '/api/notify-task-assignment',
@@ -394,6 +400,22 @@ beforeEach(async () => {
     groupKey: null,
     createdAt: ts,
     readAt: null,
+  });
+  batch.set(fs.db.doc(`broadcastJobs/${BJ}`), {
+    batchId: 'bulk_matrix',
+    batchKey: 'matrix-key',
+    audience: 'allUsers',
+    userIds: null,
+    content: { title: 'T', body: 'B', data: {}, channels: null },
+    createdBy: admin.uid,
+    shardSize: 500,
+    estimatedTotal: 4,
+    sent: 4,
+    skipped: 0,
+    failed: 0,
+    shardsDone: 1,
+    shardsTotal: 1,
+    createdAt: ts,
   });
   batch.set(fs.db.doc(`scheduledJobs/${J}`), {
     taskType: 'custom_notification',

@@ -215,6 +215,38 @@ const CALLS: Record<string, () => { data: unknown; as: ReturnType<typeof caller>
   }),
 };
 
+/** Task-queue payloads besides the digest job (the default), and what their run must leave. */
+const BROADCAST_JOB = `bj_${'d'.repeat(40)}`;
+const TASKS: Record<string, { data: () => Promise<unknown>; check: () => Promise<void> }> = {
+  sendBroadcastShard: {
+    // A broadcast to every user whose first shard the request enqueued.
+    async data() {
+      await db.doc(`broadcastJobs/${BROADCAST_JOB}`).set({
+        batchId: 'bulk_staging',
+        batchKey: 'staging-announcement',
+        audience: 'allUsers',
+        userIds: null,
+        content: { title: 'Maintenance', body: 'Tonight at 22:00', data: {}, channels: null },
+        createdBy: users.alice.uid,
+        shardSize: 500,
+        estimatedTotal: 2,
+        sent: 0,
+        skipped: 0,
+        failed: 0,
+        shardsDone: 0,
+        shardsTotal: null,
+        createdAt: Timestamp.now(),
+      });
+      return { jobId: BROADCAST_JOB, index: 0, after: null };
+    },
+    async check() {
+      const job = (await db.doc(`broadcastJobs/${BROADCAST_JOB}`).get()).data();
+      expect(job).toMatchObject({ shardsDone: 1, shardsTotal: 1 });
+      expect((job?.sent as number) + (job?.skipped as number)).toBeGreaterThanOrEqual(2);
+    },
+  },
+};
+
 function taskEvent(id: string) {
   const path = 'tasks/t1';
   const after = taskDoc({
@@ -276,13 +308,12 @@ async function runFunction(name: string, fn: Deployed): Promise<void> {
     return;
   }
   if (e.taskQueueTrigger !== undefined) {
+    const task = TASKS[name];
     const localDate = new Date().toISOString().slice(0, 10);
-    await fn.run?.({
-      data: { uid: users.bob.uid, period: 'daily', localDate },
-      id: `job-${name}`,
-      retryCount: 0,
-      queueName: name,
-    });
+    const data =
+      task === undefined ? { uid: users.bob.uid, period: 'daily', localDate } : await task.data();
+    await fn.run?.({ data, id: `job-${name}`, retryCount: 0, queueName: name });
+    await task?.check();
     return;
   }
   const eventType = e.eventTrigger?.eventType ?? '';

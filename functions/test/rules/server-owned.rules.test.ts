@@ -27,6 +27,7 @@ const SERVER_OWNED: Record<string, string> = {
   backfills: 'userStats',
   taskAssignments: 't1',
   taskSearch: 't1',
+  broadcastJobs: 'bj_0123',
 };
 
 const rules = useRulesEnv(() => ({
@@ -37,6 +38,7 @@ const rules = useRulesEnv(() => ({
     ]),
   ),
   'scheduledJobs/daily-digest/runs/r1': { status: 'ok', at: PAST },
+  'broadcastJobs/bj_0123/shards/0': { recipients: 500, at: PAST },
   'stats/global/daily/2025-01-01': { tasksCreated: 3 },
   'userStats/alice/weeks/2025-W01': { tasksDone: 5 },
   'comments/c1': { uid: 'alice', text: 'hi' },
@@ -74,6 +76,7 @@ describe('server-owned collections', () => {
     ['backfills', 'userStats'],
     ['taskSearch', 't1'],
     ['memberRemovals', 'w1_bob'],
+    ['broadcastJobs', 'bj_0123'],
   ])('denies a signed-in user reading or writing %s', async (collection, id) => {
     await expectReadsDenied(alice(), collection, id);
     await expectWritesDenied(alice(), collection, id);
@@ -145,6 +148,12 @@ describe('subcollections of server-owned collections', () => {
     await expectReadsDenied(alice(), 'scheduledJobs/daily-digest/runs', 'r1');
     await expectWritesDenied(alice(), 'scheduledJobs/daily-digest/runs', 'r1');
     await assertFails(alice().collectionGroup('runs').get());
+  });
+
+  it('denies broadcastJobs/{id}/shards (the done-markers of a broadcast)', async () => {
+    await expectReadsDenied(alice(), 'broadcastJobs/bj_0123/shards', '0');
+    await expectWritesDenied(alice(), 'broadcastJobs/bj_0123/shards', '0');
+    await assertFails(alice().collectionGroup('shards').get());
   });
 
   it('denies aggregates at any depth under stats and userStats', async () => {

@@ -22,6 +22,7 @@ describe('src/index (the deployed manifest)', () => {
         'onUserProfileWritten',
         'quarterHourlyDigests',
         'releaseDeliveries',
+        'sendBroadcastShard',
         'sendDigest',
         'sendDueReminders',
         'spawnRecurringTasks',

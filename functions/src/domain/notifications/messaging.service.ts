@@ -5,20 +5,20 @@ import type { Caller } from '../../core/operation';
 import { loadProjectFor } from '../projects/project.service';
 import type { TaskDoc } from '../tasks/task.schema';
 import { TASKS } from '../users/account.service';
-import { USERS } from '../users/preferences.service';
 import { DEVICE_TOKENS, tokenKey, unregisterDevice } from '../users/devices.service';
 import { isAlreadyExists } from '../workspaces/workspace.service';
-import { DeliveryError, type NotificationIntent, type PushContent } from './channels';
+import { DeliveryError, type PushContent } from './channels';
 import {
   DELIVERIES,
   FINISHED_RETENTION_DAYS,
   deliverNotification,
   loadRecipient,
-  recipientFrom,
   type ChannelOutcome,
   type NotifierDeps,
 } from './delivery.service';
 import { taskIntent } from './task-notifier';
+import type { OutcomeCounts } from './broadcast-plan';
+import { startBroadcast } from './broadcast.service';
 import { currentAssignmentVersion } from './task-assignment';
 
 /**
@@ -234,25 +234,22 @@ export interface BroadcastInput {
   idempotencyKey?: string | undefined;
 }
 
-export type OutcomeCounts = Record<string, number>;
+export type { OutcomeCounts } from './broadcast-plan';
 
 export interface BroadcastReport {
   batchId: string;
+  jobId: string;
   recipients: number;
   inbox: OutcomeCounts;
   push: OutcomeCounts;
   email: OutcomeCounts;
 }
 
-function bump(counts: OutcomeCounts, outcome: string): void {
-  counts[outcome] = (counts[outcome] ?? 0) + 1;
-}
-
 /**
- * One announcement to many users (admin bulk send, scheduled custom notifications, the fan-out
- * benchmark): each recipient through the engine — inbox, push, email per their preferences —
- * with `concurrency` recipients in flight. Idempotent per (batch key, user): repeating a batch
- * sends nothing twice.
+ * One announcement to listed users (at most one shard), delivered in this process: each recipient
+ * through the engine — inbox, push, email per their preferences — with `concurrency` recipients in
+ * flight, recorded as a broadcast job (see broadcast.service.ts). Idempotent per (batch key,
+ * user): repeating a batch sends nothing twice and reports the engine's duplicates.
  */
 export async function broadcast(
   deps: NotifierDeps,
@@ -260,47 +257,22 @@ export async function broadcast(
   requestId: string,
   options: { concurrency?: number } = {},
 ): Promise<BroadcastReport> {
-  const batchKey = input.idempotencyKey ?? `request:${requestId}`;
-  const batchId = `bulk_${hash(batchKey)}`;
-  const userIds = [...new Set(input.userIds)];
-  const report: BroadcastReport = {
-    batchId,
-    recipients: userIds.length,
-    inbox: {},
-    push: {},
-    email: {},
-  };
-  // One BatchGetDocuments for the request's profiles instead of one lookup per recipient.
-  const profiles =
-    userIds.length === 0
-      ? []
-      : await deps.db.getAll(...userIds.map((uid) => deps.db.collection(USERS).doc(uid)));
-  const recipients = new Map(profiles.map((snap) => [snap.id, recipientFrom(snap)]));
-  const queue = [...userIds];
-  const worker = async (): Promise<void> => {
-    for (let uid = queue.shift(); uid !== undefined; uid = queue.shift()) {
-      const intent: NotificationIntent = {
-        key: `bulk:${batchKey}:${uid}`,
-        recipientId: uid,
-        category: 'broadcast',
-        title: input.title,
-        body: input.body,
-        groupKey: `broadcast:${batchId}`,
-        data: { ...input.data, batchId },
-        channels: input.channels,
-        email: { kind: 'message', heading: input.title, body: input.body },
-      };
-      const result = await deliverNotification(deps, intent, recipients.get(uid));
-      bump(report.inbox, result.inbox);
-      bump(report.push, result.push);
-      bump(report.email, result.email);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(options.concurrency ?? 16, userIds.length) }, worker),
+  const started = await startBroadcast(
+    deps,
+    { ...input, audience: { kind: 'userIds', userIds: input.userIds } },
+    { requestId, createdBy: null },
+    undefined,
+    options,
   );
-  deps.logger.info('Broadcast delivered', { ...report });
-  return report;
+  const report = started.report;
+  return {
+    batchId: started.batchId,
+    jobId: started.jobId,
+    recipients: report?.recipients ?? 0,
+    inbox: report?.inbox ?? {},
+    push: report?.push ?? {},
+    email: report?.email ?? {},
+  };
 }
 
 export interface TaskAssignmentNotice {
