@@ -12,8 +12,8 @@ import {
 } from '../src/domain/notifications/broadcast.service';
 import type { NotifierDeps } from '../src/domain/notifications/delivery.service';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
-import { recordingMessaging } from '../src/infra/fcm/recording-messaging';
-import { recordingBroadcastQueue } from '../src/infra/tasks/broadcast.queues';
+import { recordingMessaging } from '../test/support/recording-messaging';
+import { recordingBroadcastQueue } from '../test/support/recording-queues';
 import { benchSettings, countingLogger, countingMailer } from './support';
 
 /**

@@ -3,7 +3,7 @@ import { FixedClock } from '../src/core/clock';
 import { silentLogger } from '../src/core/logger';
 import { scheduleUserDigest } from '../src/domain/digests/digest-schedule.service';
 import { enqueueDueDigests } from '../src/domain/digests/digest-sweep.service';
-import { recordingDigestQueue } from '../src/infra/tasks/digest.queues';
+import { recordingDigestQueue } from '../test/support/recording-queues';
 import { seedUsers } from './seed';
 
 /**

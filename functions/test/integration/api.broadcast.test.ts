@@ -13,7 +13,7 @@ import {
 import { notifierDeps } from '../../src/domain/notifications/delivery.service';
 import { registerDevice } from '../../src/domain/users/devices.service';
 import { createApp } from '../../src/http/app';
-import { recordingBroadcastQueue } from '../../src/infra/tasks/broadcast.queues';
+import { recordingBroadcastQueue } from '../support/recording-queues';
 import { getBroadcastJob, sendBulkNotification } from '../../src';
 import { operations } from '../../src/operations/registry';
 import { createTestUser, type TestUser } from '../support/auth';

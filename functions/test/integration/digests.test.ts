@@ -34,11 +34,8 @@ import type { NotificationPreferences } from '../../src/domain/users/preferences
 import { updatePreferences } from '../../src/domain/users/preferences.service';
 import { quarterHourlyDigests, sendDigest } from '../../src/functions/digests.functions';
 import { onUserProfileWritten } from '../../src/functions/digests.triggers';
-import {
-  inlineDigestQueue,
-  recordingDigestQueue,
-  type RecordingDigestQueue,
-} from '../../src/infra/tasks/digest.queues';
+import { inlineDigestQueue } from '../../src/infra/tasks/digest.queues';
+import { recordingDigestQueue, type RecordingDigestQueue } from '../support/recording-queues';
 import { countReads } from '../support/firestore-reads';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';

@@ -9,8 +9,8 @@ import { sendBroadcastShard } from '../../src/functions/broadcast.functions';
 import {
   SEND_BROADCAST_SHARD,
   cloudTasksBroadcastQueue,
-  recordingBroadcastQueue,
 } from '../../src/infra/tasks/broadcast.queues';
+import { recordingBroadcastQueue } from '../support/recording-queues';
 import * as index from '../../src/index';
 
 /** The manifest the Firebase CLI deploys the broadcast queue from, and its queue adapters. */

@@ -4,11 +4,8 @@ import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { getFunctions } from 'firebase-admin/functions';
 import type { DigestJob } from '../../src/domain/digests/digest.schema';
 import { digestIntentKey, digestTaskId } from '../../src/domain/digests/digest-sweep.service';
-import {
-  cloudTasksDigestQueue,
-  inlineDigestQueue,
-  recordingDigestQueue,
-} from '../../src/infra/tasks/digest.queues';
+import { cloudTasksDigestQueue, inlineDigestQueue } from '../../src/infra/tasks/digest.queues';
+import { recordingDigestQueue } from '../support/recording-queues';
 
 /**
  * The adapters of the sweep's queue port. The Cloud Tasks adapter runs the real firebase-admin

@@ -1,4 +1,3 @@
-import type { BroadcastShard } from '../../domain/notifications/broadcast-plan';
 import type { BroadcastQueue } from '../../domain/notifications/broadcast.service';
 import { TASK_ALREADY_EXISTS, type TaskQueueTransport } from './digest.queues';
 
@@ -6,8 +5,7 @@ import { TASK_ALREADY_EXISTS, type TaskQueueTransport } from './digest.queues';
  * Adapters of the broadcast's {@link BroadcastQueue} port:
  * - {@link cloudTasksBroadcastQueue}: Cloud Tasks through firebase-admin (`getFunctions().taskQueue`)
  *   to the `sendBroadcastShard` task-queue function, in production and under the Cloud Tasks
- *   emulator;
- * - {@link recordingBroadcastQueue}: keeps the shards for tests and the benchmark to deliver.
+ *   emulator.
  * The inline transport needs no adapter: without a queue the broadcast runs its shards itself.
  */
 
@@ -68,40 +66,6 @@ export function cloudTasksBroadcastQueue(
         if (errorCode(e) === TASK_ALREADY_EXISTS) return 'duplicate';
         throw e;
       }
-    },
-  };
-}
-
-export interface RecordingBroadcastQueue extends BroadcastQueue {
-  /** Every shard accepted, in order. */
-  readonly shards: { shard: BroadcastShard; id: string }[];
-  /** Takes the accepted shards not yet taken (what a test or the benchmark then delivers). */
-  take(): BroadcastShard[];
-}
-
-/**
- * Records shards. `dedupe` (default true) refuses an id seen before, as Cloud Tasks does within its
- * de-duplication window; `false` accepts every call, as Cloud Tasks does once the window is over.
- */
-export function recordingBroadcastQueue(
-  options: { dedupe?: boolean } = {},
-): RecordingBroadcastQueue {
-  const dedupe = options.dedupe ?? true;
-  const shards: { shard: BroadcastShard; id: string }[] = [];
-  const ids = new Set<string>();
-  let taken = 0;
-  return {
-    shards,
-    enqueue(shard, { id }) {
-      if (dedupe && ids.has(id)) return Promise.resolve('duplicate');
-      ids.add(id);
-      shards.push({ shard: { ...shard }, id });
-      return Promise.resolve('enqueued');
-    },
-    take() {
-      const out = shards.slice(taken).map((s) => s.shard);
-      taken = shards.length;
-      return out;
     },
   };
 }

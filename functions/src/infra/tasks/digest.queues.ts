@@ -7,7 +7,6 @@ import type { DigestQueue } from '../../domain/digests/digest-sweep.service';
  *   in production and under the Cloud Tasks emulator (`CLOUD_TASKS_EMULATOR_HOST`);
  * - {@link inlineDigestQueue}: runs the jobs in the sweep's process once it has enqueued them —
  *   the local stack without the Cloud Tasks emulator;
- * - {@link recordingDigestQueue}: keeps the jobs for tests and the benchmark to deliver.
  */
 
 /** What the adapter uses of firebase-admin's `TaskQueue` (the real one in production). */
@@ -101,47 +100,6 @@ export function inlineDigestQueue(
         }),
       );
       return { ran, failed };
-    },
-  };
-}
-
-export interface RecordingDigestQueue extends DigestQueue {
-  /** Every job accepted, in order. */
-  readonly jobs: { job: DigestJob; id: string }[];
-  /** Enqueue calls refused as duplicates. */
-  readonly duplicates: number;
-  /** Takes the accepted jobs not yet taken (what a test or the benchmark then delivers). */
-  take(): DigestJob[];
-}
-
-/**
- * Records jobs. `dedupe` (default true) refuses an id seen before, as Cloud Tasks does within its
- * de-duplication window; `false` accepts every call, as Cloud Tasks does once the window is over.
- */
-export function recordingDigestQueue(options: { dedupe?: boolean } = {}): RecordingDigestQueue {
-  const dedupe = options.dedupe ?? true;
-  const jobs: { job: DigestJob; id: string }[] = [];
-  const ids = new Set<string>();
-  let taken = 0;
-  let duplicates = 0;
-  return {
-    jobs,
-    get duplicates() {
-      return duplicates;
-    },
-    enqueue(job, { id }) {
-      if (dedupe && ids.has(id)) {
-        duplicates++;
-        return Promise.resolve('duplicate');
-      }
-      ids.add(id);
-      jobs.push({ job: { ...job }, id });
-      return Promise.resolve('enqueued');
-    },
-    take() {
-      const out = jobs.slice(taken).map((j) => j.job);
-      taken = jobs.length;
-      return out;
     },
   };
 }
