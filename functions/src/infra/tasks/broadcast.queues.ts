@@ -1,5 +1,6 @@
 import type { BroadcastQueue } from '../../domain/notifications/broadcast.service';
-import { TASK_ALREADY_EXISTS, type TaskQueueTransport } from './digest.queues';
+import type { BroadcastShard } from '../../domain/notifications/broadcast-plan';
+import { cloudTasksQueue, type TaskQueueTransport } from './cloud-tasks.queue';
 
 /**
  * Adapters of the broadcast's {@link BroadcastQueue} port:
@@ -35,12 +36,6 @@ export function lazyCloudTasksBroadcastQueue(region: () => string): BroadcastQue
   };
 }
 
-function errorCode(e: unknown): unknown {
-  if (typeof e !== 'object' || e === null) return undefined;
-  const withCode = e as { code?: unknown; errorInfo?: { code?: unknown } };
-  return withCode.code ?? withCode.errorInfo?.code;
-}
-
 /**
  * Enqueues a shard under its deterministic task id; an id Cloud Tasks already has (a repeated
  * request, a redelivered shard dispatching its successor again) is a `duplicate`, not an error.
@@ -49,23 +44,5 @@ export function cloudTasksBroadcastQueue(
   queue: TaskQueueTransport,
   options: { dispatchDeadlineSeconds?: number } = {},
 ): BroadcastQueue {
-  return {
-    async enqueue(shard, { id }) {
-      try {
-        await queue.enqueue(
-          { ...shard },
-          {
-            id,
-            ...(options.dispatchDeadlineSeconds === undefined
-              ? {}
-              : { dispatchDeadlineSeconds: options.dispatchDeadlineSeconds }),
-          },
-        );
-        return 'enqueued';
-      } catch (e) {
-        if (errorCode(e) === TASK_ALREADY_EXISTS) return 'duplicate';
-        throw e;
-      }
-    },
-  };
+  return cloudTasksQueue<BroadcastShard>(queue, options);
 }

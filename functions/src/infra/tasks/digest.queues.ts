@@ -1,5 +1,6 @@
 import type { DigestJob } from '../../domain/digests/digest.schema';
 import type { DigestQueue } from '../../domain/digests/digest-sweep.service';
+import { cloudTasksQueue, type TaskQueueTransport } from './cloud-tasks.queue';
 
 /**
  * Adapters of the digest sweep's {@link DigestQueue} port:
@@ -9,51 +10,12 @@ import type { DigestQueue } from '../../domain/digests/digest-sweep.service';
  *   the local stack without the Cloud Tasks emulator;
  */
 
-/** What the adapter uses of firebase-admin's `TaskQueue` (the real one in production). */
-export interface TaskQueueTransport {
-  enqueue(
-    data: Record<string, unknown>,
-    options?: { id?: string; dispatchDeadlineSeconds?: number },
-  ): Promise<void>;
-}
-
-/** firebase-admin's code for a task id Cloud Tasks has seen recently (HTTP 409 ALREADY_EXISTS). */
-export const TASK_ALREADY_EXISTS = 'functions/task-already-exists';
-
-function errorCode(e: unknown): unknown {
-  if (typeof e !== 'object' || e === null) return undefined;
-  const withCode = e as { code?: unknown; errorInfo?: { code?: unknown } };
-  return withCode.code ?? withCode.errorInfo?.code;
-}
-
-/**
- * Enqueues to the `sendDigest` task queue with the job's deterministic id; a task id Cloud Tasks
- * already has (it refuses ids used in roughly the last hour) means an overlapping sweep enqueued
- * it: `duplicate`, not an error.
- */
+/** Enqueues to the `sendDigest` task queue with the job's deterministic id. */
 export function cloudTasksDigestQueue(
   queue: TaskQueueTransport,
   options: { dispatchDeadlineSeconds?: number } = {},
 ): DigestQueue {
-  return {
-    async enqueue(job, { id }) {
-      try {
-        await queue.enqueue(
-          { ...job },
-          {
-            id,
-            ...(options.dispatchDeadlineSeconds === undefined
-              ? {}
-              : { dispatchDeadlineSeconds: options.dispatchDeadlineSeconds }),
-          },
-        );
-        return 'enqueued';
-      } catch (e) {
-        if (errorCode(e) === TASK_ALREADY_EXISTS) return 'duplicate';
-        throw e;
-      }
-    },
-  };
+  return cloudTasksQueue<DigestJob>(queue, options);
 }
 
 export interface InlineDigestQueue extends DigestQueue {
