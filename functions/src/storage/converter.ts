@@ -1,0 +1,44 @@
+import type {
+  DocumentData,
+  FirestoreDataConverter,
+  QueryDocumentSnapshot,
+} from 'firebase-admin/firestore';
+import type { z } from 'zod';
+
+/**
+ * A stored document that does not have the shape its collection's schema describes. The schemas
+ * admit every document firestore.rules let a client write (and everything the server writes), so
+ * this means a document written around both: it is reported, never silently used.
+ */
+export class InvalidDocumentError extends Error {
+  constructor(
+    readonly path: string,
+    readonly issues: readonly { path: PropertyKey[]; message: string }[],
+  ) {
+    super(
+      `${path} is not a valid document: ${issues
+        .slice(0, 5)
+        .map((i) => `${i.path.map(String).join('.') || '(root)'} ${i.message}`)
+        .join('; ')}`,
+    );
+    this.name = 'InvalidDocumentError';
+  }
+}
+
+/**
+ * A converter whose reads are checked by `schema` (an invalid document throws
+ * {@link InvalidDocumentError} on `.data()`), and whose writes pass the data through unchanged:
+ * updates and transforms (`FieldValue`) are written exactly as before.
+ */
+export function checkedConverter<T extends DocumentData>(
+  schema: z.ZodType<T>,
+): FirestoreDataConverter<T> {
+  return {
+    toFirestore: (data) => data,
+    fromFirestore: (snap: QueryDocumentSnapshot) => {
+      const parsed = schema.safeParse(snap.data());
+      if (!parsed.success) throw new InvalidDocumentError(snap.ref.path, parsed.error.issues);
+      return parsed.data;
+    },
+  };
+}
