@@ -44,9 +44,16 @@ export const DELIVERIES = 'deliveries';
 /** `deliveries/{id}/claims/{version}`: the claim of one release attempt. */
 export const CLAIMS = 'claims';
 export const EMAIL_SUPPRESSIONS = 'emailSuppressions';
-/** `digestSchedule/{uid}_{period}`: when a user's next summary is due. */
+/**
+ * `digestSchedule/{uid}_{period}`: when a user's next daily/weekly summary is due. The sweep reads
+ * only documents with `nextAt <= now`; the profile decides the rest (see digest-schedule.service).
+ */
 export const DIGEST_SCHEDULE = 'digestSchedule';
-/** `digests/{uid}_{period}_{key}`: one marker per digest (the exactly-once claim). */
+/**
+ * `digests/{uid}_{period}_{key}`: one per digest (key: the local date, or the ISO week of a weekly
+ * one), created with `create()` before the digest is built — the claim that makes it exactly
+ * once — then finished with what happened (sent, skipped and why, figures). Expires by TTL.
+ */
 export const DIGESTS = 'digests';
 
 // ---- Scheduling ----------------------------------------------------------------------------------

@@ -8,9 +8,8 @@ import {
 import type { Clock } from '../../core/clock';
 import type { Caller } from '../../core/operation';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { MY_PROJECTS_QUERY, PROJECTS, loadProjectFor } from '../projects/project.service';
+import { MY_PROJECTS_QUERY, loadProjectFor } from '../projects/project.service';
 import type { ProjectDoc } from '../projects/project.schema';
-import { TASKS } from '../tasks/task.constants';
 import type { TaskPriority, TaskStatus } from '../tasks/task.schema';
 import {
   WORKSPACE_PROJECTS_OF_MEMBER_QUERY,
@@ -23,6 +22,7 @@ import type {
   ProjectFigures,
   TaskFigures,
 } from './dashboard.schema';
+import { PROJECTS, TASKS } from '../../storage/collections';
 
 /** Statuses that count as pending (and can be overdue). */
 export const OPEN_STATUSES: readonly TaskStatus[] = ['todo', 'in_progress'];

@@ -1,8 +1,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { AppError } from '../../core/errors';
 import type { ProjectDoc } from '../projects/project.schema';
-import { PROJECTS } from '../projects/project.service';
-import { TASKS } from '../tasks/task.constants';
+import { PROJECTS, TASKS } from '../../storage/collections';
 
 /**
  * A client event may name a task or project (`eventData.taskId`, `eventData.projectId`); it is

@@ -8,8 +8,6 @@ import {
 } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { ACTIVITY, TASKS, USER_STATS, USER_STATS_DAYS } from '../users/account.service';
-import { USERS } from '../users/preferences.service';
 import type { ActivitySource } from './activity.schema';
 import {
   DEFAULT_RETENTION_DAYS,
@@ -27,6 +25,14 @@ import {
   statsDelta,
   type DayStats,
 } from './stats.model';
+import {
+  USERS,
+  TASKS,
+  ACTIVITY,
+  USER_STATS,
+  USER_STATS_DAYS,
+  BACKFILLS,
+} from '../../storage/collections';
 
 /**
  * Recomputes `userStats/{uid}/days` from what is stored — the user's activity and tasks — for when
@@ -57,8 +63,7 @@ export const TASKS_ASSIGNED_TO_QUERY: QueryShape = {
 /** Every user, by id (the `--all` backfill). */
 export const ALL_USERS_QUERY: QueryShape = { collection: USERS, equals: [], orderBy: [] };
 
-/** Where the `--all` backfill records how far it got: `backfills/userStats`. */
-export const BACKFILLS = 'backfills';
+/** Where the `--all` backfill records how far it got: `backfills/userStats` (its id). */
 export const USER_STATS_BACKFILL = 'userStats';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -4,8 +4,9 @@ import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
-import { DIGEST_SCHEDULE, type DigestJob, type DigestScheduleDoc } from './digest.schema';
+import { type DigestJob, type DigestScheduleDoc } from './digest.schema';
 import { digestKey, localDateOf, nextOccurrence, safeZone, type DigestPeriod } from './digest-time';
+import { DIGEST_SCHEDULE } from '../../storage/collections';
 
 /**
  * The digest sweep (every 15 minutes): one indexed range query for the schedule documents that

@@ -8,17 +8,12 @@ import { deliverNotification, notifierDeps } from '../notifications/delivery.ser
 import { renderEmail } from '../notifications/email-templates';
 import { isSuppressed } from '../notifications/suppressions';
 import { iso } from '../shared.schema';
-import { USERS } from '../users/preferences.service';
 import type { Workspace, WorkspaceDoc, WorkspaceRole } from '../workspaces/workspace.schema';
-import {
-  assertCanGrant,
-  isAlreadyExists,
-  roleOf,
-  toWorkspace,
-  WORKSPACES,
-} from '../workspaces/workspace.service';
+import { assertCanGrant, roleOf, toWorkspace } from '../workspaces/workspace.service';
 import { decide, onReinvite, statusAt, type StoredStatus } from './invitation-state';
 import type { Invitation, InvitationDoc } from './invitation.schema';
+import { INVITATION_EMAILS, USERS, WORKSPACES, INVITATIONS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
  * Workspace invitations: a member invites an email address; the person behind it (once they
@@ -27,9 +22,7 @@ import type { Invitation, InvitationDoc } from './invitation.schema';
  * so inviting twice finds the first invitation instead of making a second.
  */
 
-export const INVITATIONS = 'invitations';
 export const DEFAULT_INVITATION_TTL_DAYS = 14;
-const EMAILS = 'emails';
 
 /** A workspace's open invitations, newest first (members and admins see them). */
 export const WORKSPACE_INVITATIONS_QUERY: QueryShape = {
@@ -201,7 +194,7 @@ async function emailInvitation(
   const claim = db
     .collection(INVITATIONS)
     .doc(id)
-    .collection(EMAILS)
+    .collection(INVITATION_EMAILS)
     .doc(`r${String(inv.round)}`);
   const now = Timestamp.fromDate(clock.now());
   try {

@@ -1,4 +1,4 @@
-import { decodeTimestampCursor, encodeTimestampCursor } from '../../core/cursor';
+import { decodeTimestampCursor, encodeTimestampCursor } from '../../storage/cursor';
 import {
   Timestamp,
   type CollectionReference,
@@ -9,14 +9,9 @@ import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { iso } from '../shared.schema';
-import { USERS } from '../users/preferences.service';
-import { isAlreadyExists } from '../workspaces/workspace.service';
-import {
-  NOTIFICATIONS,
-  type NewInboxItem,
-  type Notification,
-  type NotificationDoc,
-} from './inbox.schema';
+import { type NewInboxItem, type Notification, type NotificationDoc } from './inbox.schema';
+import { USERS, NOTIFICATIONS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /** The whole inbox, newest first (automatic single-field index on `createdAt`). */
 export const INBOX_QUERY: QueryShape = {

@@ -4,13 +4,9 @@ import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { loadProjectFor } from '../projects/project.service';
 import type { TaskDoc } from '../tasks/task.schema';
-import { TASKS } from '../users/account.service';
-import { USERS } from '../users/preferences.service';
-import { DEVICE_TOKENS, tokenKey, unregisterDevice } from '../users/devices.service';
-import { isAlreadyExists } from '../workspaces/workspace.service';
+import { tokenKey, unregisterDevice } from '../users/devices.service';
 import { DeliveryError, type NotificationIntent, type PushContent } from './channels';
 import {
-  DELIVERIES,
   FINISHED_RETENTION_DAYS,
   deliverNotification,
   loadRecipient,
@@ -20,6 +16,8 @@ import {
 } from './delivery.service';
 import { taskIntent } from './task-notifier';
 import { currentAssignmentVersion } from './task-assignment';
+import { USERS, DEVICE_TOKENS, TASKS, DELIVERIES } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
  * Admin sends (seed 000: send-notification to a raw token, send-topic-notification, bulk) and the

@@ -1,4 +1,5 @@
 import type { Firestore } from 'firebase-admin/firestore';
+import { TASK_ASSIGNMENTS } from '../../storage/collections';
 
 /**
  * One document per task (`taskAssignments/{taskId}`, server-owned): who the task is assigned to
@@ -7,8 +8,6 @@ import type { Firestore } from 'firebase-admin/firestore';
  * that kept the assignee finds the same notice (one assignment, one inbox item), while a new
  * assignment after an unassignment is a new one.
  */
-export const TASK_ASSIGNMENTS = 'taskAssignments';
-
 interface AssignmentDoc {
   assigneeId: string | null;
   sinceMs: number;

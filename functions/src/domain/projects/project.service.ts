@@ -4,12 +4,12 @@ import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { EPOCH, iso } from '../shared.schema';
-import { TASKS } from '../tasks/task.constants';
 import type { WorkspaceDoc } from '../workspaces/workspace.schema';
-import { WORKSPACES, isAlreadyExists, roleOf } from '../workspaces/workspace.service';
+import { roleOf } from '../workspaces/workspace.service';
 import type { Project, ProjectDoc } from './project.schema';
+import { WORKSPACES, PROJECTS, TASKS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
-export const PROJECTS = 'projects';
 /** Writes per batch when a change fans out over many documents (Firestore allows 500). */
 export const BATCH_SIZE = 400;
 

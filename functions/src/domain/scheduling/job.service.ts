@@ -1,4 +1,4 @@
-import { decodeTimestampCursor, encodeTimestampCursor } from '../../core/cursor';
+import { decodeTimestampCursor, encodeTimestampCursor } from '../../storage/cursor';
 import { Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import type { Clock } from '../../core/clock';
@@ -6,21 +6,18 @@ import { AppError, type FieldIssue } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { toFieldIssues } from '../../core/validation';
-import { PROJECTS } from '../projects/project.service';
 import { iso } from '../shared.schema';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import { cronProblem, nextCronRun } from './cron';
 import {
   JOB_PARAMETER_SCHEMAS,
-  RUNS,
-  SCHEDULED_JOBS,
-  SENDS,
   type JobRun,
   type JobRunDoc,
   type ScheduledJob,
   type ScheduledJobDoc,
   type TaskType,
 } from './job.schema';
+import { PROJECTS, SCHEDULED_JOBS, RUNS, SENDS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /** The job listing, newest first (automatic single-field index). */
 export const JOBS_LIST_QUERY: QueryShape = {

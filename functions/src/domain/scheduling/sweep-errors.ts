@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
+import { SWEEP_ERRORS } from '../../storage/collections';
 
 /**
  * Per-item isolation of the sweeps: a document a sweep cannot process is skipped and recorded
@@ -9,7 +10,6 @@ import type { Clock } from '../../core/clock';
  * record says so) so that a poisoned document due in year 1 does not sort first forever. The
  * health check reports how many are recorded (server-owned: firestore.rules denies clients).
  */
-export const SWEEP_ERRORS = 'sweepErrors';
 
 /** Failed attempts after which a sweep stops retrying a document. */
 export const QUARANTINE_AFTER = 3;

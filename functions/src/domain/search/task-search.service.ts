@@ -3,11 +3,11 @@ import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { loadProjectFor, MY_PROJECTS_QUERY, PROJECTS } from '../projects/project.service';
-import { TASKS } from '../tasks/task.constants';
+import { loadProjectFor, MY_PROJECTS_QUERY } from '../projects/project.service';
 import type { Task, TaskDoc } from '../tasks/task.schema';
 import { toTask } from '../tasks/task.service';
 import { MIN_PREFIX, queryTokens, searchTokens } from './search-tokens';
+import { PROJECTS, TASKS, TASK_SEARCH } from '../../storage/collections';
 
 /**
  * Task search over `taskSearch/{taskId}`: one server-owned document per task holding its search
@@ -16,7 +16,6 @@ import { MIN_PREFIX, queryTokens, searchTokens } from './search-tokens';
  * `tasks/{id}` and never fires the task trigger again.
  */
 
-export const TASK_SEARCH = 'taskSearch';
 /** Most projects one cross-project search covers (each `in` query takes 30). */
 export const MAX_SEARCH_PROJECTS = 300;
 /** Most candidates read per search before the remaining words are checked in memory. */

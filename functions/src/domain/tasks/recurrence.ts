@@ -8,7 +8,6 @@ import { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import {
   DUE_MODES,
   nextOccurrence,
@@ -17,7 +16,8 @@ import {
   recurrenceRuleProblem,
   resolveZone,
 } from './recurrence.rule';
-import { TASKS } from './task.constants';
+import { TASKS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
  * Recurring tasks (issue #5 item 5), with `rrule` (RFC 5545 RRULE; the well-kept JS

@@ -2,14 +2,15 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
-import { badCursor, isCursorId, isTimestampParts } from '../../core/cursor';
+import { decodeSortCursor, encodeSortCursor } from '../../storage/cursor';
 import { applyShape } from '../../core/query-shape';
 import { assertProjectMember, loadProject, loadProjectFor } from '../projects/project.service';
 import type { ProjectDoc } from '../projects/project.schema';
 import { iso } from '../shared.schema';
-import { TASKS } from './task.constants';
 import { taskListShape, type TaskSort } from './task-list.query';
 import type { Task, TaskDoc, TaskEdit, TaskPriority, TaskStatus } from './task.schema';
+import { TASKS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 export function toTask(id: string, d: TaskDoc): Task {
   return {
@@ -105,7 +106,7 @@ export async function createTask(
   try {
     await ref.create(doc);
   } catch (e) {
-    if (typeof e === 'object' && e !== null && 'code' in e && e.code === 6) {
+    if (isAlreadyExists(e)) {
       // A retry of the same create (client-chosen id) returns what the first attempt stored.
       const existing = (await ref.get()).data() as TaskDoc;
       if (existing.createdBy !== caller.uid || existing.projectId !== input.projectId) {
@@ -231,37 +232,6 @@ export interface TaskListInput {
   cursor?: string | undefined;
 }
 
-/** Sort value as [seconds, nanoseconds] (exact: client-written timestamps have microseconds). */
-interface Cursor {
-  s: TaskSort;
-  v: [number, number] | null;
-  id: string;
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(raw: string, sort: TaskSort): Cursor {
-  let c: unknown;
-  try {
-    c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    !('s' in c && 'v' in c && 'id' in c) ||
-    c.s !== sort ||
-    !isCursorId(c.id) ||
-    (c.v !== null && !isTimestampParts(c.v))
-  ) {
-    throw badCursor();
-  }
-  return c as Cursor;
-}
-
 /**
  * One page of tasks. A listing is scoped to a project the caller is a member of, or to an
  * assignee (the caller, or anyone for an admin) — never the whole collection. Pages follow a
@@ -307,7 +277,8 @@ export async function listTasks(
     },
   });
   if (input.cursor !== undefined) {
-    const c = decodeCursor(input.cursor, sort);
+    // The sort value as [seconds, nanoseconds] (exact: client-written timestamps have microseconds).
+    const c = decodeSortCursor(input.cursor, sort);
     query = query.startAfter(c.v === null ? null : new Timestamp(c.v[0], c.v[1]), c.id);
   }
   // One extra document tells whether there is a next page without another round trip.
@@ -318,11 +289,7 @@ export async function listTasks(
   let nextCursor: string | null = null;
   if (snap.size > input.limit && last !== undefined) {
     const v = (last.get(sort) as Timestamp | null | undefined) ?? null;
-    nextCursor = encodeCursor({
-      s: sort,
-      v: v === null ? null : [v.seconds, v.nanoseconds],
-      id: last.id,
-    });
+    nextCursor = encodeSortCursor(sort, v, last.id);
   }
   return { tasks, nextCursor };
 }

@@ -2,11 +2,7 @@ import { createHash } from 'node:crypto';
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { Platform } from './devices.schema';
-import { USERS } from './preferences.service';
-
-export const DEVICES = 'devices';
-/** Index `deviceTokens/{sha256(token)}` → owner, so a token is held by one device of one user. */
-export const DEVICE_TOKENS = 'deviceTokens';
+import { USERS, DEVICES, DEVICE_TOKENS } from '../../storage/collections';
 
 export function tokenKey(token: string): string {
   return createHash('sha256').update(token).digest('hex');

@@ -11,10 +11,9 @@ import type { Caller } from '../../core/operation';
 import type { QueryShape } from '../../core/query-shape';
 import { applyShape } from '../../core/query-shape';
 import { EPOCH, iso } from '../shared.schema';
-import { USERS } from '../users/preferences.service';
 import type { Workspace, WorkspaceDoc, WorkspaceRole } from './workspace.schema';
-
-export const WORKSPACES = 'workspaces';
+import { PROJECTS, USERS, WORKSPACES } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 export const MY_WORKSPACES_QUERY: QueryShape = {
   collection: WORKSPACES,
@@ -25,7 +24,7 @@ export const MY_WORKSPACES_QUERY: QueryShape = {
 
 /** The projects of one workspace a given user belongs to (to detach a leaving member). */
 export const WORKSPACE_PROJECTS_OF_MEMBER_QUERY: QueryShape = {
-  collection: 'projects',
+  collection: PROJECTS,
   equals: ['workspaceId'],
   arrayContains: 'members',
   orderBy: [],
@@ -43,11 +42,6 @@ export function toWorkspace(id: string, d: WorkspaceDoc): Workspace {
     // Documents written before updatedAt was kept (and the first demo seeds) have none.
     updatedAt: iso(d.updatedAt) ?? iso(d.createdAt) ?? EPOCH,
   };
-}
-
-/** gRPC ALREADY_EXISTS, as thrown by `create()` on an existing document. */
-export function isAlreadyExists(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && 'code' in e && e.code === 6;
 }
 
 export function roleOf(ws: WorkspaceDoc, uid: string): WorkspaceRole | undefined {
@@ -281,14 +275,10 @@ export async function removeWorkspaceMember(
     return true;
   });
   if (removed) {
-    const projects = await applyShape(
-      db.collection('projects'),
-      WORKSPACE_PROJECTS_OF_MEMBER_QUERY,
-      {
-        equals: { workspaceId },
-        arrayContains: userId,
-      },
-    ).get();
+    const projects = await applyShape(db.collection(PROJECTS), WORKSPACE_PROJECTS_OF_MEMBER_QUERY, {
+      equals: { workspaceId },
+      arrayContains: userId,
+    }).get();
     await detach(projects.docs.map((d) => d.id));
   }
   return { removed };

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Firestore } from 'firebase-admin/firestore';
-import { DEV_OUTBOX, type CapturedEmailDoc } from './capture.mailer';
+import { type CapturedEmailDoc } from './capture.mailer';
+import { DEV_OUTBOX } from '../../storage/collections';
 
 /**
  * Turns emails captured in `devOutbox` (see capture.mailer.ts) into files a developer can open:
