@@ -30,11 +30,10 @@ export class InvalidDocumentError extends Error {
  * {@link InvalidDocumentError} on `.data()`), and whose writes pass the data through unchanged:
  * updates and transforms (`FieldValue`) are written exactly as before.
  */
-export function checkedConverter<T extends DocumentData>(
-  schema: z.ZodType<T>,
-): FirestoreDataConverter<T> {
+export function checkedConverter<T>(schema: z.ZodType<T>): FirestoreDataConverter<T> {
   return {
-    toFirestore: (data) => data,
+    // Writes go through unchanged: the services build them typed (`satisfies XDoc`, `Partial<XDoc>`).
+    toFirestore: (data) => data as DocumentData,
     fromFirestore: (snap: QueryDocumentSnapshot) => {
       const parsed = schema.safeParse(snap.data());
       if (!parsed.success) throw new InvalidDocumentError(snap.ref.path, parsed.error.issues);

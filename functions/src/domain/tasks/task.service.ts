@@ -11,6 +11,7 @@ import { taskListShape, type TaskSort } from './task-list.query';
 import type { Task, TaskDoc, TaskEdit, TaskPriority, TaskStatus } from './task.schema';
 import { TASKS } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
+import { taskDocs } from '../../storage/refs';
 
 export function toTask(id: string, d: TaskDoc): Task {
   return {
@@ -101,14 +102,14 @@ export async function createTask(
     createdAt: now,
     updatedAt: now,
   };
-  const ref =
-    input.id === undefined ? db.collection(TASKS).doc() : db.collection(TASKS).doc(input.id);
+  const ref = input.id === undefined ? taskDocs(db).doc() : taskDocs(db).doc(input.id);
   try {
     await ref.create(doc);
   } catch (e) {
     if (isAlreadyExists(e)) {
       // A retry of the same create (client-chosen id) returns what the first attempt stored.
-      const existing = (await ref.get()).data() as TaskDoc;
+      const existing = (await ref.get()).data();
+      if (existing === undefined) throw e;
       if (existing.createdBy !== caller.uid || existing.projectId !== input.projectId) {
         throw new AppError('CONFLICT', `Task ${ref.id} already exists`);
       }
@@ -125,9 +126,9 @@ async function loadTaskFor(
   taskId: string,
   caller: Caller,
 ): Promise<{ task: TaskDoc; project: ProjectDoc }> {
-  const snap = await db.collection(TASKS).doc(taskId).get();
-  if (!snap.exists) throw AppError.notFound(`Task ${taskId} not found`);
-  const task = snap.data() as TaskDoc;
+  const snap = await taskDocs(db).doc(taskId).get();
+  const task = snap.data();
+  if (task === undefined) throw AppError.notFound(`Task ${taskId} not found`);
   const project = await loadProject(db, task.projectId);
   assertProjectMember(project, caller);
   return { task, project };
@@ -155,7 +156,7 @@ export async function updateTask(
   assertNotDeleted(task, taskId);
   assertAssignable(project, edit.assigneeId);
   const change = applyEdit(task, edit, Timestamp.fromDate(clock.now()), caller.uid);
-  await db.collection(TASKS).doc(taskId).update(change);
+  await taskDocs(db).doc(taskId).update(change);
   return toTask(taskId, { ...task, ...change });
 }
 
@@ -184,7 +185,7 @@ export async function deleteTask(
   permanent: boolean,
 ): Promise<{ deleted: 'soft' | 'permanent' }> {
   const { task, project } = await loadTaskFor(db, taskId, caller);
-  const ref = db.collection(TASKS).doc(taskId);
+  const ref = taskDocs(db).doc(taskId);
   if (permanent) {
     if (!caller.admin && caller.uid !== task.createdBy && caller.uid !== project.ownerId) {
       throw AppError.forbidden(
@@ -263,7 +264,7 @@ export async function listTasks(
     dueRange,
     sort,
   });
-  let query = applyShape(db.collection(TASKS), shape, {
+  let query = applyShape(taskDocs(db), shape, {
     equals: {
       projectId: input.projectId,
       assigneeId: input.assigneeId,
@@ -284,7 +285,7 @@ export async function listTasks(
   // One extra document tells whether there is a next page without another round trip.
   const snap = await query.limit(input.limit + 1).get();
   const docs = snap.docs.slice(0, input.limit);
-  const tasks = docs.map((d) => toTask(d.id, d.data() as TaskDoc));
+  const tasks = docs.map((d) => toTask(d.id, d.data()));
   const last = docs[docs.length - 1];
   let nextCursor: string | null = null;
   if (snap.size > input.limit && last !== undefined) {

@@ -14,6 +14,7 @@ import { EPOCH, iso } from '../shared.schema';
 import type { Workspace, WorkspaceDoc, WorkspaceRole } from './workspace.schema';
 import { PROJECTS, USERS, WORKSPACES } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
+import { projectDocs, workspaceDocs } from '../../storage/refs';
 
 export const MY_WORKSPACES_QUERY: QueryShape = {
   collection: WORKSPACES,
@@ -58,9 +59,9 @@ export async function loadWorkspaceFor(
   workspaceId: string,
   caller: Caller,
 ): Promise<{ ws: WorkspaceDoc; role: WorkspaceRole | undefined }> {
-  const snap = await db.collection(WORKSPACES).doc(workspaceId).get();
-  if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
-  const ws = snap.data() as WorkspaceDoc;
+  const snap = await workspaceDocs(db).doc(workspaceId).get();
+  const ws = snap.data();
+  if (ws === undefined) throw AppError.notFound(`Workspace ${workspaceId} not found`);
   const role = roleOf(ws, caller.uid);
   if (role === undefined && !caller.admin) throw AppError.forbidden();
   return { ws, role };
@@ -85,10 +86,7 @@ export async function createWorkspace(
   owner: Caller,
   input: { id?: string | undefined; name: string; description: string },
 ): Promise<Workspace> {
-  const ref =
-    input.id === undefined
-      ? db.collection(WORKSPACES).doc()
-      : db.collection(WORKSPACES).doc(input.id);
+  const ref = input.id === undefined ? workspaceDocs(db).doc() : workspaceDocs(db).doc(input.id);
   const now = Timestamp.fromDate(clock.now());
   const doc: WorkspaceDoc = {
     name: input.name,
@@ -104,7 +102,8 @@ export async function createWorkspace(
     return toWorkspace(ref.id, doc);
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
-    const existing = (await ref.get()).data() as WorkspaceDoc;
+    const existing = (await ref.get()).data();
+    if (existing === undefined) throw e;
     if (existing.ownerId !== owner.uid)
       throw new AppError('CONFLICT', `Workspace ${ref.id} already exists`);
     return toWorkspace(ref.id, existing);
@@ -126,24 +125,24 @@ export async function listMyWorkspaces(
   uid: string,
   limit: number,
 ): Promise<Workspace[]> {
-  const snap = await applyShape(db.collection(WORKSPACES), MY_WORKSPACES_QUERY, {
+  const snap = await applyShape(workspaceDocs(db), MY_WORKSPACES_QUERY, {
     equals: {},
     arrayContains: uid,
   })
     .limit(limit)
     .get();
-  return snap.docs.map((d) => toWorkspace(d.id, d.data() as WorkspaceDoc));
+  return snap.docs.map((d) => toWorkspace(d.id, d.data()));
 }
 
 /** Reads a workspace inside a transaction: 404 if missing, 403 unless a member (or admin). */
 async function readForMember(
   tx: Transaction,
-  ref: DocumentReference,
+  ref: DocumentReference<WorkspaceDoc>,
   caller: Caller,
 ): Promise<{ ws: WorkspaceDoc; callerRole: WorkspaceRole | undefined }> {
   const snap = await tx.get(ref);
-  if (!snap.exists) throw AppError.notFound(`Workspace ${ref.id} not found`);
-  const ws = snap.data() as WorkspaceDoc;
+  const ws = snap.data();
+  if (ws === undefined) throw AppError.notFound(`Workspace ${ref.id} not found`);
   const callerRole = roleOf(ws, caller.uid);
   if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
   return { ws, callerRole };
@@ -175,7 +174,7 @@ export async function addWorkspaceMember(
   role: WorkspaceRole,
 ): Promise<Workspace> {
   await assertUserExists(db, userId);
-  const ref = db.collection(WORKSPACES).doc(workspaceId);
+  const ref = workspaceDocs(db).doc(workspaceId);
   return db.runTransaction(async (tx) => {
     const { ws, callerRole } = await readForMember(tx, ref, caller);
     assertCanManage(callerRole, caller);
@@ -208,7 +207,7 @@ export async function changeWorkspaceRole(
   userId: string,
   role: WorkspaceRole,
 ): Promise<Workspace> {
-  const ref = db.collection(WORKSPACES).doc(workspaceId);
+  const ref = workspaceDocs(db).doc(workspaceId);
   return db.runTransaction(async (tx) => {
     const { ws, callerRole } = await readForMember(tx, ref, caller);
     assertCanManage(callerRole, caller);
@@ -248,7 +247,7 @@ export async function removeWorkspaceMember(
   userId: string,
   detach: (projectIds: string[]) => Promise<void>,
 ): Promise<{ removed: boolean }> {
-  const ref = db.collection(WORKSPACES).doc(workspaceId);
+  const ref = workspaceDocs(db).doc(workspaceId);
   const removed = await db.runTransaction(async (tx) => {
     const { ws, callerRole } = await readForMember(tx, ref, caller);
     const current = roleOf(ws, userId);
@@ -275,7 +274,7 @@ export async function removeWorkspaceMember(
     return true;
   });
   if (removed) {
-    const projects = await applyShape(db.collection(PROJECTS), WORKSPACE_PROJECTS_OF_MEMBER_QUERY, {
+    const projects = await applyShape(projectDocs(db), WORKSPACE_PROJECTS_OF_MEMBER_QUERY, {
       equals: { workspaceId },
       arrayContains: userId,
     }).get();
