@@ -57,25 +57,31 @@ export const taskDocSchema = z.looseObject({
   updatedAt: timestamp,
 }) satisfies z.ZodType<TaskDoc>;
 
-/** `projects/{id}`: a details edit may drop the description; old documents lack `updatedAt`. */
+/**
+ * `projects/{id}`: a details edit may drop the description; old documents lack the timestamps.
+ * Seeded documents may hold only members and workspace: no name ('') and no owner ('', nobody).
+ */
 export const projectDocSchema = z.looseObject({
-  name: z.string(),
+  name: z.string().default(''),
   description: z.string().optional(),
   workspaceId: z.string(),
-  ownerId: z.string(),
+  ownerId: z.string().default(''),
   members: z.array(z.string()),
-  createdAt: timestamp,
+  createdAt: timestamp.optional(),
   updatedAt: timestamp.optional(),
 }) satisfies z.ZodType<ProjectDoc>;
 
-/** `workspaces/{id}`: a details edit may drop the description; old documents lack `updatedAt`. */
+/**
+ * `workspaces/{id}`: a details edit may drop the description; old documents lack the timestamps.
+ * Seeded documents may lack name ('') and owner ('', nobody).
+ */
 export const workspaceDocSchema = z.looseObject({
-  name: z.string(),
+  name: z.string().default(''),
   description: z.string().optional(),
-  ownerId: z.string(),
+  ownerId: z.string().default(''),
   members: z.array(z.string()),
   roles: z.record(z.string(), workspaceRoleSchema),
-  createdAt: timestamp,
+  createdAt: timestamp.optional(),
   updatedAt: timestamp.optional(),
 }) satisfies z.ZodType<WorkspaceDoc>;
 

@@ -25,14 +25,9 @@ import {
   statsDelta,
   type DayStats,
 } from './stats.model';
-import {
-  USERS,
-  TASKS,
-  ACTIVITY,
-  USER_STATS,
-  USER_STATS_DAYS,
-  BACKFILLS,
-} from '../../storage/collections';
+import { USERS, TASKS, ACTIVITY, USER_STATS, USER_STATS_DAYS } from '../../storage/collections';
+import { backfillRef } from '../../storage/refs';
+import type { BackfillCheckpointDoc } from '../../storage/documents';
 
 /**
  * Recomputes `userStats/{uid}/days` from what is stored — the user's activity and tasks — for when
@@ -263,16 +258,6 @@ export async function backfillUserStats(
   };
 }
 
-/** `backfills/userStats`: the `--all` run's progress. */
-interface BackfillCheckpoint {
-  /** The last user finished; the run resumes after it. null: from the start. */
-  cursor: string | null;
-  usersDone: number;
-  startedAt: Timestamp;
-  updatedAt: Timestamp;
-  finishedAt: Timestamp | null;
-}
-
 export interface BackfillAllOptions extends BackfillOptions {
   /** Start over even if an unfinished run is recorded. */
   restart?: boolean;
@@ -303,11 +288,11 @@ export async function backfillAllUserStats(
   options: BackfillAllOptions = {},
 ): Promise<BackfillAllResult> {
   const { pageSize = 100, maxUsers = Number.POSITIVE_INFINITY } = options;
-  const checkpointRef = db.collection(BACKFILLS).doc(USER_STATS_BACKFILL);
-  const saved = (await checkpointRef.get()).data() as BackfillCheckpoint | undefined;
+  const checkpointRef = backfillRef(db, USER_STATS_BACKFILL);
+  const saved = (await checkpointRef.get()).data();
   const now = () => Timestamp.fromDate(clock.now());
   const resume = options.restart !== true && saved !== undefined && saved.finishedAt === null;
-  const state: BackfillCheckpoint = resume
+  const state: BackfillCheckpointDoc = resume
     ? { ...saved }
     : { cursor: null, usersDone: 0, startedAt: now(), updatedAt: now(), finishedAt: null };
   const resumedAfter = resume ? state.cursor : null;

@@ -9,6 +9,7 @@ import {
 import { DIGEST_PERIODS, type DigestScheduleDoc } from './digest.schema';
 import { nextOccurrence, safeZone, type DigestPeriod, type DigestTiming } from './digest-time';
 import { USERS, DIGEST_SCHEDULE } from '../../storage/collections';
+import { digestScheduleConverter } from '../../storage/refs';
 
 /**
  * Keeps `digestSchedule/{uid}_{period}` in step with the profile, so the sweep finds due users
@@ -145,7 +146,7 @@ export async function scheduleUserDigest(
     const ref = refs[i];
     const snap = current[i];
     if (ref === undefined || snap === undefined) return;
-    const existing = snap.exists ? (snap.data() as DigestScheduleDoc) : null;
+    const existing = digestScheduleConverter.read(snap) ?? null;
     const want = inputs?.[period];
     if (want === undefined) {
       if (existing !== null) {
