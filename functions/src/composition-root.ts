@@ -1,3 +1,4 @@
+import type {} from './domain/deps';
 import type { Runtime } from './runtime';
 import { HEALTH_PROBE } from './storage/collections';
 
