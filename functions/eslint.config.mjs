@@ -3,6 +3,86 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+/**
+ * The pure decision modules (who is told what, when a reminder is due, digest windows, the next
+ * occurrence, delivery policy, ...): one list, kept free of Firebase by the rule below. A new
+ * decision module goes here.
+ */
+const PURE_MODULES = [
+  'src/domain/notifications/task-events.ts',
+  'src/domain/notifications/delivery-policy.ts',
+  'src/domain/notifications/email-templates.ts',
+  'src/domain/digests/digest-time.ts',
+  'src/domain/tasks/recurrence.rule.ts',
+  'src/domain/scheduling/cron.ts',
+  'src/domain/invitations/invitation-state.ts',
+  'src/domain/search/search-tokens.ts',
+  'src/domain/analytics/summary.periods.ts',
+];
+
+/** Adapters the domain takes as ports from the composition root. */
+const ADAPTER_PATHS = [
+  'firebase-admin',
+  'firebase-admin/app',
+  'firebase-admin/auth',
+  'firebase-admin/messaging',
+].map((name) => ({
+  name,
+  message: 'domain code takes this as a port from the composition root',
+}));
+
+const DOMAIN_PATTERNS = [
+  {
+    group: ['firebase-functions', 'firebase-functions/*'],
+    message: 'domain code knows nothing of triggers: take a port instead',
+  },
+  { group: ['express', '@sendgrid/*'], message: 'domain code must not import delivery adapters' },
+  {
+    // Collection names, isAlreadyExists and the cursor codec have one home: src/storage.
+    regex: String.raw`^\.\./(?!(\.\./)*storage/)`,
+    importNames: [
+      'isAlreadyExists',
+      'encodeTimestampCursor',
+      'decodeTimestampCursor',
+      'USERS',
+      'DEVICES',
+      'DEVICE_TOKENS',
+      'NOTIFICATIONS',
+      'WORKSPACES',
+      'PROJECTS',
+      'INVITATIONS',
+      'TASKS',
+      'TASK_SEARCH',
+      'TASK_ASSIGNMENTS',
+      'ACTIVITY',
+      'USER_STATS',
+      'DELIVERIES',
+      'DIGEST_SCHEDULE',
+      'DIGESTS',
+      'SCHEDULED_JOBS',
+    ],
+    message: 'import it from src/storage (one home for storage helpers)',
+  },
+];
+
+const CORE_PATTERNS = [
+  {
+    group: ['**/domain', '**/domain/**', '**/infra/**', '**/storage/**', '**/http/**'],
+    message: 'core/ is below every layer: move what it needs into core/ instead',
+  },
+];
+
+const PURE_PATTERNS = [
+  {
+    group: ['firebase-admin', 'firebase-admin/*', '@google-cloud/*'],
+    message: 'a pure decision module takes data, never a Firebase or Google Cloud client',
+  },
+  {
+    group: ['**/infra/**', '**/storage', '**/storage/**', '**/*.service'],
+    message: 'a pure decision module does no I/O: no adapters, storage or services',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: ['lib/**', 'node_modules/**', 'coverage/**', '.local/**', 'eslint.config.mjs'],
@@ -25,32 +105,29 @@ export default tseslint.config(
   {
     // The domain must not know about triggers, Express or SendGrid: ports live in src/domain and
     // src/core, adapters outside them (hexagonal layout, docs/architecture.md).
-    files: ['src/domain/**/*.ts', 'src/core/**/*.ts'],
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ADAPTER_PATHS, patterns: DOMAIN_PATTERNS }],
+    },
+  },
+  {
+    // core/ is the operation pipeline every layer builds on: it never reaches up into domain/.
+    files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          // firebase-admin/firestore is allowed: the domain takes a Firestore instance as a parameter.
-          paths: [
-            'firebase-admin',
-            'firebase-admin/app',
-            'firebase-admin/auth',
-            'firebase-admin/messaging',
-          ].map((name) => ({
-            name,
-            message: 'domain code takes this as a port from the composition root',
-          })),
-          patterns: [
-            {
-              group: ['firebase-functions', 'firebase-functions/*'],
-              message: 'domain code knows nothing of triggers: take a port instead',
-            },
-            {
-              group: ['express', '@sendgrid/*'],
-              message: 'domain code must not import delivery adapters',
-            },
-          ],
-        },
+        { paths: ADAPTER_PATHS, patterns: [...DOMAIN_PATTERNS, ...CORE_PATTERNS] },
+      ],
+    },
+  },
+  {
+    // Pure decision modules: plain functions of their inputs, tested without Firebase. No Firebase
+    // SDK, no Google Cloud client, no adapters and no storage — whatever they need arrives as data.
+    files: PURE_MODULES,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: ADAPTER_PATHS, patterns: [...DOMAIN_PATTERNS, ...PURE_PATTERNS] },
       ],
     },
   },

@@ -3,9 +3,9 @@ import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestor
 import { FixedClock } from '../src/core/clock';
 import { spawnDueOccurrences, type DueOccurrencesReport } from '../src/domain/tasks/recurrence';
 import { recurrenceRuleProblem } from '../src/domain/tasks/recurrence.rule';
-import { TASKS } from '../src/domain/tasks/task.constants';
 import { documentsRead, documentsWritten, startCountingFirestore } from './counting-firestore';
 import { batchedWriter } from './support';
+import { TASKS } from '../src/storage/collections';
 
 /**
  * The abuse benchmark of the recurring-task sweep (`npm run bench:abuse`):

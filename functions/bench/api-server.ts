@@ -17,11 +17,12 @@ import { createApp } from '../src/http/app';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
 import { recordingMessaging } from '../test/support/recording-messaging';
 import { functionsLogger } from '../src/infra/functions.logger';
-import { firestoreRateLimiter, RATE_LIMITS } from '../src/infra/rate-limiter';
+import { firestoreRateLimiter } from '../src/infra/rate-limiter';
 import { firebaseTokenVerifier, type TokenVerifier } from '../src/infra/token-verifier';
 import { operations } from '../src/operations/registry';
 import type { Runtime } from '../src/runtime';
 import { benchSettings, countingMailer } from './support';
+import { RATE_LIMITS } from '../src/storage/collections';
 
 /**
  * The servers `bench/api.ts` measures, in a process of their own (so the load generator does not

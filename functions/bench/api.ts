@@ -5,8 +5,6 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore, Timestamp } from 'firebase-admin/firestore';
-import { PROJECTS } from '../src/domain/projects/project.service';
-import { TASKS } from '../src/domain/tasks/task.constants';
 import { AUTH_PROJECT_ID, startAuthEmulator } from '../test/support/auth-emulator';
 import { freePort, waitForHttp } from '../test/support/ports';
 import {
@@ -16,6 +14,7 @@ import {
   type TargetSpec,
   type Variant,
 } from './api-server';
+import { PROJECTS, TASKS } from '../src/storage/collections';
 
 /**
  * `npm run bench:api` — what the `api` function's middleware costs per request.

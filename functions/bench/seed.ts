@@ -1,8 +1,8 @@
 import { Timestamp, type DocumentReference, type Firestore } from 'firebase-admin/firestore';
-import { DEVICES, DEVICE_TOKENS, tokenKey } from '../src/domain/users/devices.service';
+import { tokenKey } from '../src/domain/users/devices.service';
 import type { Platform } from '../src/domain/users/devices.schema';
-import { USERS } from '../src/domain/users/preferences.service';
 import { batchedWriter } from './support';
+import { USERS, DEVICES, DEVICE_TOKENS } from '../src/storage/collections';
 
 /**
  * Deterministic test population for the fan-out benchmark: `users/{uid}` profiles without

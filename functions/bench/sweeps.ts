@@ -15,7 +15,6 @@ import {
   runReminderSweep,
   type SweepReport,
 } from '../src/domain/reminders/sweeps';
-import { TASKS } from '../src/domain/tasks/task.constants';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
 import { recordingMessaging } from '../test/support/recording-messaging';
 import {
@@ -27,6 +26,7 @@ import {
 import { benchDigestSweep, type DigestSweepBenchResult } from './digest-sweep';
 import { prng, seedUsers } from './seed';
 import { benchSettings, countingLogger, countingMailer, batchedWriter } from './support';
+import { TASKS } from '../src/storage/collections';
 
 /**
  * The scheduling benchmark: what the reminder, overdue and digest sweeps cost

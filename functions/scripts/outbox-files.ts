@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Firestore } from 'firebase-admin/firestore';
-import { DEV_OUTBOX, type CapturedEmailDoc } from '../src/infra/email/capture.mailer';
+import { type CapturedEmailDoc } from '../src/infra/email/capture.mailer';
+import { DEV_OUTBOX } from '../src/storage/collections';
 
 /**
  * Turns emails captured in `devOutbox` (see capture.mailer.ts) into files a developer can open:

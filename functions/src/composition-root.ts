@@ -1,4 +1,6 @@
+import type {} from './domain/deps';
 import type { Runtime } from './runtime';
+import { HEALTH_PROBE } from './storage/collections';
 
 /**
  * The one place adapters are built. Everything is created lazily on the first request of an
@@ -86,7 +88,7 @@ function buildRuntime(): Runtime {
     },
     probes: {
       firestore: async () => {
-        await db.collection('_health').doc('probe').get();
+        await db.collection(HEALTH_PROBE).doc('probe').get();
       },
     },
     configProblems: () =>

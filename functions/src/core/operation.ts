@@ -1,9 +1,5 @@
 import type { z } from 'zod';
 import type { Firestore } from 'firebase-admin/firestore';
-import type { BroadcastQueue } from '../domain/notifications/broadcast.service';
-import type { Mailer, Messenger } from '../domain/notifications/channels';
-import type { NotificationSettings } from '../domain/notifications/settings';
-import type { AccountDirectory } from '../domain/users/accounts';
 import type { Clock } from './clock';
 import { AppError } from './errors';
 import type { Logger } from './logger';
@@ -39,26 +35,18 @@ export interface OperationContext {
   requireFreshToken(): Promise<void>;
 }
 
-/** The dependencies a handler may use; built once per instance by the composition root. */
+/**
+ * The dependencies a handler may use; built once per instance by the composition root. The ports
+ * the domain owns (push, email, notification settings, sign-in accounts) are added to this
+ * interface by `src/domain/deps.ts` (declaration merging), so that core/ never imports domain/.
+ */
 export interface Deps {
   db: Firestore;
   clock: Clock;
-  /** Push transport (FCM, or a capturing/recording one locally and in tests). */
-  messenger: Messenger;
-  /** Email transport (SendGrid, or a capturing one locally and in tests). */
-  mailer: Mailer;
-  notifications: NotificationSettings;
   /** `ANALYTICS_RETENTION_DAYS`: days activity events are kept (TTL); absent → the default, 400. */
   analyticsRetentionDays?: number;
-  /** Sign-in accounts (Firebase Auth): finds an invitee's account by email. */
-  accounts: AccountDirectory;
   /** `INVITATION_TTL_DAYS`: days an invitation stays open; absent → the default, 14. */
   invitationTtlDays?: number;
-  /**
-   * Where broadcast shards go (Cloud Tasks); absent → the inline transport: the process that
-   * starts a broadcast runs every shard itself (the local stack, tests).
-   */
-  broadcastQueue?: BroadcastQueue | undefined;
 }
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

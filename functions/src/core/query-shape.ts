@@ -36,7 +36,7 @@ export interface ShapeValues {
 }
 
 /** Builds the query `shape` describes over `base` with the given values. */
-export function applyShape(base: Query, shape: QueryShape, values: ShapeValues): Query {
+export function applyShape<T>(base: Query<T>, shape: QueryShape, values: ShapeValues): Query<T> {
   let q = base;
   for (const field of shape.equals) {
     const anyOf = values.oneOf?.[field];

@@ -3,8 +3,7 @@ import { FieldValue, Timestamp, type Firestore } from 'firebase-admin/firestore'
 import type { Clock } from '../core/clock';
 import { AppError } from '../core/errors';
 import type { Logger } from '../core/logger';
-
-export const RATE_LIMITS = 'rateLimits';
+import { RATE_LIMITS } from '../storage/collections';
 
 export interface RateLimitRule {
   /** Requests allowed per window; 0 disables the rule. */

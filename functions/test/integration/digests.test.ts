@@ -4,14 +4,8 @@ import { Timestamp } from 'firebase-admin/firestore';
 import { setRuntimeForTesting } from '../../src/composition-root';
 import { FixedClock } from '../../src/core/clock';
 import type { EmailMessage, Mailer } from '../../src/domain/notifications/channels';
+import { notifierDeps, type NotifierDeps } from '../../src/domain/notifications/delivery.service';
 import {
-  DELIVERIES,
-  notifierDeps,
-  type NotifierDeps,
-} from '../../src/domain/notifications/delivery.service';
-import {
-  DIGESTS,
-  DIGEST_SCHEDULE,
   type DigestJob,
   type DigestMarkerDoc,
   type DigestScheduleDoc,
@@ -39,6 +33,7 @@ import { recordingDigestQueue, type RecordingDigestQueue } from '../support/reco
 import { countReads } from '../support/firestore-reads';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
+import { DELIVERIES, DIGEST_SCHEDULE, DIGESTS } from '../../src/storage/collections';
 
 /**
  * Daily and weekly summaries end to end on Firestore: the 15-minute sweep over

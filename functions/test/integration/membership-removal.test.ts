@@ -2,10 +2,8 @@ import { Timestamp } from 'firebase-admin/firestore';
 import { FixedClock } from '../../src/core/clock';
 import type { Caller } from '../../src/core/operation';
 import { addProjectMember, detachFromProject } from '../../src/domain/projects/project.service';
-import {
-  MEMBER_REMOVALS,
-  removeWorkspaceMember,
-} from '../../src/domain/workspaces/workspace.service';
+import { removeWorkspaceMember } from '../../src/domain/workspaces/workspace.service';
+import { MEMBER_REMOVALS } from '../../src/storage/collections';
 import { createTestFirestore } from '../support/firestore';
 import { taskDoc } from '../support/tasks';
 

@@ -4,7 +4,6 @@ import { setRuntimeForTesting } from '../../src/composition-root';
 import { FixedClock } from '../../src/core/clock';
 import type { NotificationIntent } from '../../src/domain/notifications/channels';
 import {
-  DELIVERIES,
   deliverNotification,
   notifierDeps,
   releaseDueDeliveries,
@@ -19,6 +18,7 @@ import { createTestFirestore } from '../support/firestore';
 import { countReads } from '../support/firestore-reads';
 import { testRuntime } from '../support/runtime';
 import { taskDoc } from '../support/tasks';
+import { DELIVERIES } from '../../src/storage/collections';
 
 /**
  * The notification engine end to end on Firestore: task trigger → inbox + push + email, exactly

@@ -12,11 +12,12 @@ import sgMail from '@sendgrid/mail';
 import { FixedClock } from '../../src/core/clock';
 import { DeliveryError, type EmailMessage } from '../../src/domain/notifications/channels';
 import { renderEmail } from '../../src/domain/notifications/email-templates';
-import { DEV_OUTBOX, firestoreCaptureMailer } from '../../src/infra/email/capture.mailer';
+import { firestoreCaptureMailer } from '../../src/infra/email/capture.mailer';
 import { dumpOutbox } from '../../scripts/outbox-files';
 import { sendgridMailer } from '../../src/infra/email/sendgrid.mailer';
 import { createTestFirestore } from '../support/firestore';
 import { freePort } from '../support/ports';
+import { DEV_OUTBOX } from '../../src/storage/collections';
 
 const API_KEY = 'SG.test-key.0123456789abcdefSECRET';
 const FROM = { email: 'notifications@taskflow.test', name: 'TaskFlow' };

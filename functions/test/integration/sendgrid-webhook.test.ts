@@ -4,7 +4,6 @@ import request from 'supertest';
 import { Timestamp } from 'firebase-admin/firestore';
 import { FixedClock } from '../../src/core/clock';
 import {
-  EMAIL_SUPPRESSIONS,
   isSuppressed,
   removeSuppression,
   suppressionKey,
@@ -14,6 +13,7 @@ import { createApp } from '../../src/http/app';
 import { operations } from '../../src/operations/registry';
 import { createTestFirestore } from '../support/firestore';
 import { TEST_CONFIG, testRuntime } from '../support/runtime';
+import { EMAIL_SUPPRESSIONS } from '../../src/storage/collections';
 
 const fs = createTestFirestore();
 const clock = new FixedClock('2026-11-23T10:00:00Z');

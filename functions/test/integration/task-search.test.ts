@@ -7,12 +7,13 @@ import { searchTasks as searchTasksCallable } from '../../src';
 import { onTaskWritten } from '../../src/functions/task.triggers';
 import { createApp } from '../../src/http/app';
 import { operations } from '../../src/operations/registry';
-import { indexTaskForSearch, TASK_SEARCH } from '../../src/domain/search/task-search.service';
+import { indexTaskForSearch } from '../../src/domain/search/task-search.service';
 import { createTestUser, type TestUser } from '../support/auth';
 import { callableRequest as as, httpsErrorCode as codeOf } from '../support/callable';
 import { createTestFirestore } from '../support/firestore';
 import { testRuntime } from '../support/runtime';
 import { taskDoc } from '../support/tasks';
+import { TASK_SEARCH } from '../../src/storage/collections';
 
 const fft = functionsTest({ projectId: 'demo-taskflow' });
 const fs = createTestFirestore();

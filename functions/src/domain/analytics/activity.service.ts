@@ -8,9 +8,6 @@ import { applyShape, type QueryShape } from '../../core/query-shape';
 import { parseOrThrow } from '../../core/validation';
 import { parseStoredTask, type StoredTask, type TaskEffect } from '../tasks/task-write';
 import { assertEventSubjects } from './event-subjects';
-import { ACTIVITY } from '../users/account.service';
-import { USERS } from '../users/preferences.service';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import {
   MAX_EVENT_DATA_BYTES,
   clientActivityId,
@@ -29,6 +26,8 @@ import {
   safeZone,
   statsDelta,
 } from './stats.model';
+import { USERS, ACTIVITY } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /** Days an activity document is kept before Firestore's TTL policy deletes it. */
 export const DEFAULT_RETENTION_DAYS = 400;

@@ -1,16 +1,9 @@
-import {
-  Timestamp,
-  type Firestore,
-  type Query,
-  type QueryDocumentSnapshot,
-  type Transaction,
-} from 'firebase-admin/firestore';
+import { Timestamp, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { Caller } from '../../core/operation';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { MY_PROJECTS_QUERY, PROJECTS, loadProjectFor } from '../projects/project.service';
+import { MY_PROJECTS_QUERY, loadProjectFor } from '../projects/project.service';
 import type { ProjectDoc } from '../projects/project.schema';
-import { TASKS } from '../tasks/task.constants';
 import type { TaskPriority, TaskStatus } from '../tasks/task.schema';
 import {
   WORKSPACE_PROJECTS_OF_MEMBER_QUERY,
@@ -23,6 +16,8 @@ import type {
   ProjectFigures,
   TaskFigures,
 } from './dashboard.schema';
+import { PROJECTS, TASKS } from '../../storage/collections';
+import { projectDocs } from '../../storage/refs';
 
 /** Statuses that count as pending (and can be overdue). */
 export const OPEN_STATUSES: readonly TaskStatus[] = ['todo', 'in_progress'];
@@ -155,7 +150,12 @@ interface ResolvedScope {
   values: Record<string, string>;
   /** The projects to list (read inside the transaction), or the one project of a project scope. */
   projects:
-    | { kind: 'query'; query: Query; fields: ScopeFields; values: Record<string, string> }
+    | {
+        kind: 'query';
+        query: Query<ProjectDoc>;
+        fields: ScopeFields;
+        values: Record<string, string>;
+      }
     | { kind: 'self'; projectId: string; name: string };
 }
 
@@ -164,7 +164,7 @@ async function resolveScope(
   caller: Caller,
   input: DashboardInput,
 ): Promise<ResolvedScope> {
-  const projects = db.collection(PROJECTS);
+  const projects = projectDocs(db);
   if (input.projectId !== undefined) {
     const project = await loadProjectFor(db, input.projectId, caller);
     return {
@@ -248,8 +248,8 @@ export async function getDashboardStats(
       } else {
         // One more than asked tells whether any was left out.
         const page = await tx.get(projects.query.limit(limit + 1));
-        const docs: QueryDocumentSnapshot[] = page.docs.slice(0, limit);
-        listed = docs.map((d) => ({ projectId: d.id, name: (d.data() as ProjectDoc).name }));
+        const docs = page.docs.slice(0, limit);
+        listed = docs.map((d) => ({ projectId: d.id, name: d.data().name }));
         truncated = page.size > limit;
       }
 

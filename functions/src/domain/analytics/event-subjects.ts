@@ -1,8 +1,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { AppError } from '../../core/errors';
-import type { ProjectDoc } from '../projects/project.schema';
-import { PROJECTS } from '../projects/project.service';
-import { TASKS } from '../tasks/task.constants';
+import { TASKS } from '../../storage/collections';
+import { PROJECTS } from '../../storage/collections';
 
 /**
  * A client event may name a task or project (`eventData.taskId`, `eventData.projectId`); it is
@@ -44,7 +43,8 @@ async function assertMember(
   userId: string,
   notYours: () => AppError,
 ): Promise<void> {
-  const project = await db.collection(PROJECTS).doc(projectId).get();
-  const members = (project.data() as Partial<ProjectDoc> | undefined)?.members;
+  // Only `members` matters here, read as it is: a project this check cannot make sense of (or none)
+  // is not the caller's.
+  const members: unknown = (await db.collection(PROJECTS).doc(projectId).get()).get('members');
   if (!Array.isArray(members) || !members.includes(userId)) throw notYours();
 }

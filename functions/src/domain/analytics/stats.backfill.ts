@@ -8,8 +8,6 @@ import {
 } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { ACTIVITY, TASKS, USER_STATS, USER_STATS_DAYS } from '../users/account.service';
-import { USERS } from '../users/preferences.service';
 import type { ActivitySource } from './activity.schema';
 import {
   DEFAULT_RETENTION_DAYS,
@@ -27,6 +25,9 @@ import {
   statsDelta,
   type DayStats,
 } from './stats.model';
+import { USERS, TASKS, ACTIVITY, USER_STATS, USER_STATS_DAYS } from '../../storage/collections';
+import { backfillRef } from '../../storage/refs';
+import type { BackfillCheckpointDoc } from '../../storage/documents';
 
 /**
  * Recomputes `userStats/{uid}/days` from what is stored — the user's activity and tasks — for when
@@ -57,8 +58,7 @@ export const TASKS_ASSIGNED_TO_QUERY: QueryShape = {
 /** Every user, by id (the `--all` backfill). */
 export const ALL_USERS_QUERY: QueryShape = { collection: USERS, equals: [], orderBy: [] };
 
-/** Where the `--all` backfill records how far it got: `backfills/userStats`. */
-export const BACKFILLS = 'backfills';
+/** Where the `--all` backfill records how far it got: `backfills/userStats` (its id). */
 export const USER_STATS_BACKFILL = 'userStats';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -258,16 +258,6 @@ export async function backfillUserStats(
   };
 }
 
-/** `backfills/userStats`: the `--all` run's progress. */
-interface BackfillCheckpoint {
-  /** The last user finished; the run resumes after it. null: from the start. */
-  cursor: string | null;
-  usersDone: number;
-  startedAt: Timestamp;
-  updatedAt: Timestamp;
-  finishedAt: Timestamp | null;
-}
-
 export interface BackfillAllOptions extends BackfillOptions {
   /** Start over even if an unfinished run is recorded. */
   restart?: boolean;
@@ -298,11 +288,11 @@ export async function backfillAllUserStats(
   options: BackfillAllOptions = {},
 ): Promise<BackfillAllResult> {
   const { pageSize = 100, maxUsers = Number.POSITIVE_INFINITY } = options;
-  const checkpointRef = db.collection(BACKFILLS).doc(USER_STATS_BACKFILL);
-  const saved = (await checkpointRef.get()).data() as BackfillCheckpoint | undefined;
+  const checkpointRef = backfillRef(db, USER_STATS_BACKFILL);
+  const saved = (await checkpointRef.get()).data();
   const now = () => Timestamp.fromDate(clock.now());
   const resume = options.restart !== true && saved !== undefined && saved.finishedAt === null;
-  const state: BackfillCheckpoint = resume
+  const state: BackfillCheckpointDoc = resume
     ? { ...saved }
     : { cursor: null, usersDone: 0, startedAt: now(), updatedAt: now(), finishedAt: null };
   const resumedAfter = resume ? state.cursor : null;

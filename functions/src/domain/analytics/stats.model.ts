@@ -1,7 +1,8 @@
 import { formatInTimeZone } from 'date-fns-tz';
 import { FieldValue, Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
-import { DEFAULT_TIMEZONE, USER_STATS, USER_STATS_DAYS } from '../users/account.service';
+import { DEFAULT_TIMEZONE } from '../users/account.service';
 import { WORK_EVENT_TYPES, type ActivitySource } from './activity.schema';
+import { USER_STATS, USER_STATS_DAYS } from '../../storage/collections';
 
 /**
  * Per-user, per-local-day statistics: `userStats/{uid}/days/{yyyy-MM-dd}`, the date being the

@@ -2,8 +2,6 @@ import { FieldPath, Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { TASKS, USER_STATS, USER_STATS_DAYS } from '../users/account.service';
-import { USERS } from '../users/preferences.service';
 import { parseDay, safeZone, type DayStats } from './stats.model';
 import {
   daysBetween,
@@ -12,6 +10,7 @@ import {
   type PeriodWindow,
   type SummaryPeriod,
 } from './summary.periods';
+import { USERS, TASKS, USER_STATS, USER_STATS_DAYS } from '../../storage/collections';
 
 /**
  * The user summary (`GET /api/analytics/user-summary`), computed from the user's day

@@ -3,6 +3,7 @@ import { applyShape, type QueryShape } from '../../core/query-shape';
 import { EMAIL_LIST_CAP } from '../notifications/email-templates';
 import type { DigestFigures } from './digest.schema';
 import type { DigestWindow } from './digest-time';
+import { TASKS } from '../../storage/collections';
 
 /**
  * What a digest says, read from the user's tasks with bounded, indexed queries: each list reads
@@ -14,7 +15,6 @@ import type { DigestWindow } from './digest-time';
  * per-user/day figures can replace {@link tasksDigestContent} without touching the sender.
  */
 
-const TASKS = 'tasks';
 /** Upcoming deadlines: due in the next 7 days. */
 export const UPCOMING_DAYS = 7;
 

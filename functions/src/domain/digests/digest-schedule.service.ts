@@ -6,8 +6,10 @@ import {
   notificationPreferencesSchema,
   type NotificationPreferences,
 } from '../users/preferences.schema';
-import { DIGEST_PERIODS, DIGEST_SCHEDULE, type DigestScheduleDoc } from './digest.schema';
+import { DIGEST_PERIODS, type DigestScheduleDoc } from './digest.schema';
 import { nextOccurrence, safeZone, type DigestPeriod, type DigestTiming } from './digest-time';
+import { USERS, DIGEST_SCHEDULE } from '../../storage/collections';
+import { digestScheduleConverter } from '../../storage/refs';
 
 /**
  * Keeps `digestSchedule/{uid}_{period}` in step with the profile, so the sweep finds due users
@@ -21,8 +23,6 @@ import { nextOccurrence, safeZone, type DigestPeriod, type DigestTiming } from '
  * This module imports nothing from the users services (they call it), hence its own reading of
  * the profile below.
  */
-
-const USERS = 'users';
 
 /** The category (and preference) of each period's email. */
 export const DIGEST_CATEGORY = { daily: 'daily_summary', weekly: 'weekly_summary' } as const;
@@ -146,7 +146,7 @@ export async function scheduleUserDigest(
     const ref = refs[i];
     const snap = current[i];
     if (ref === undefined || snap === undefined) return;
-    const existing = snap.exists ? (snap.data() as DigestScheduleDoc) : null;
+    const existing = digestScheduleConverter.read(snap) ?? null;
     const want = inputs?.[period];
     if (want === undefined) {
       if (existing !== null) {

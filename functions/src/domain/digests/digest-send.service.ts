@@ -6,11 +6,8 @@ import {
   loadRecipient,
   type NotifierDeps,
 } from '../notifications/delivery.service';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import {
   DIGEST_RETENTION_DAYS,
-  DIGEST_SCHEDULE,
-  DIGESTS,
   DIGEST_PERIODS,
   type DigestFigures,
   type DigestJob,
@@ -28,6 +25,8 @@ import {
 import { DIGEST_CATEGORY, scheduleDocId } from './digest-schedule.service';
 import { digestIntentKey } from './digest-sweep.service';
 import { digestKey, digestWindow, safeZone } from './digest-time';
+import { DIGEST_SCHEDULE, DIGESTS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
  * One user's digest (the `sendDigest` task-queue job): the personalised summary email

@@ -4,8 +4,10 @@ import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
-import { DIGEST_SCHEDULE, type DigestJob, type DigestScheduleDoc } from './digest.schema';
+import { type DigestJob, type DigestScheduleDoc } from './digest.schema';
 import { digestKey, localDateOf, nextOccurrence, safeZone, type DigestPeriod } from './digest-time';
+import { DIGEST_SCHEDULE } from '../../storage/collections';
+import { digestScheduleDocs } from '../../storage/refs';
 
 /**
  * The digest sweep (every 15 minutes): one indexed range query for the schedule documents that
@@ -106,9 +108,9 @@ export async function enqueueDueDigests(
   // Pages follow a cursor: a document that failed (left in the range) is not met again in this
   // run, and one that keeps failing is recorded and, after a few runs, taken out of the range
   // (quarantined) — a poisoned schedule never stalls everyone else's summaries.
-  let cursor: QueryDocumentSnapshot | undefined;
+  let cursor: QueryDocumentSnapshot<DigestScheduleDoc> | undefined;
   while (report.pages < maxPages) {
-    let query = applyShape(deps.db.collection(DIGEST_SCHEDULE), DUE_DIGESTS_QUERY, {
+    let query = applyShape(digestScheduleDocs(deps.db), DUE_DIGESTS_QUERY, {
       equals: {},
       range: { to: Timestamp.fromMillis(now.getTime() + 1) },
     }).limit(pageSize);
@@ -151,11 +153,11 @@ export async function enqueueDueDigests(
 async function sweepOne(
   deps: { db: Firestore; logger: Logger },
   queue: DigestQueue,
-  snap: QueryDocumentSnapshot,
+  snap: QueryDocumentSnapshot<DigestScheduleDoc>,
   now: Date,
   report: DigestSweepReport,
 ): Promise<void> {
-  const s = snap.data() as DigestScheduleDoc;
+  const s = snap.data();
   if (s.localDate === null || s.nextAt === null) return;
   const period: DigestPeriod = s.period;
   const timing = { timezone: safeZone(s.timezone), hour: s.hour, weekday: s.weekday };

@@ -5,20 +5,6 @@ import type { DigestPeriod } from './digest-time';
 
 export type { DigestPeriod } from './digest-time';
 
-/**
- * `digestSchedule/{uid}_{period}`: when a user's next daily/weekly summary is due. The sweep reads
- * only documents with `nextAt <= now`; the profile decides the rest (see digest-schedule.service).
- * Server-only (firestore.rules denies every collection it does not name).
- */
-export const DIGEST_SCHEDULE = 'digestSchedule';
-
-/**
- * `digests/{uid}_{period}_{key}`: one per digest (key: the local date, or the ISO week of a weekly
- * one), created with `create()` before the digest is built — the claim that makes it exactly
- * once — then finished with what happened (sent, skipped and why, figures). Expires by TTL.
- */
-export const DIGESTS = 'digests';
-
 /** Digest markers are kept this long (`expireAt`, Firestore TTL). */
 export const DIGEST_RETENTION_DAYS = 35;
 

@@ -8,17 +8,13 @@ import { deliverNotification, notifierDeps } from '../notifications/delivery.ser
 import { renderEmail } from '../notifications/email-templates';
 import { isSuppressed } from '../notifications/suppressions';
 import { iso } from '../shared.schema';
-import { USERS } from '../users/preferences.service';
-import type { Workspace, WorkspaceDoc, WorkspaceRole } from '../workspaces/workspace.schema';
-import {
-  assertCanGrant,
-  isAlreadyExists,
-  roleOf,
-  toWorkspace,
-  WORKSPACES,
-} from '../workspaces/workspace.service';
+import type { Workspace, WorkspaceRole } from '../workspaces/workspace.schema';
+import { assertCanGrant, roleOf, toWorkspace } from '../workspaces/workspace.service';
 import { decide, onReinvite, statusAt, type StoredStatus } from './invitation-state';
 import type { Invitation, InvitationDoc } from './invitation.schema';
+import { INVITATION_EMAILS, INVITATIONS, USERS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
+import { invitationDocs, workspaceDocs } from '../../storage/refs';
 
 /**
  * Workspace invitations: a member invites an email address; the person behind it (once they
@@ -27,9 +23,7 @@ import type { Invitation, InvitationDoc } from './invitation.schema';
  * so inviting twice finds the first invitation instead of making a second.
  */
 
-export const INVITATIONS = 'invitations';
 export const DEFAULT_INVITATION_TTL_DAYS = 14;
-const EMAILS = 'emails';
 
 /** A workspace's open invitations, newest first (members and admins see them). */
 export const WORKSPACE_INVITATIONS_QUERY: QueryShape = {
@@ -106,12 +100,12 @@ export async function inviteToWorkspace(
   const email = normalizeEmail(input.email);
   const inviteeId = await deps.accounts.uidByEmail(email);
   const ttlDays = deps.invitationTtlDays ?? DEFAULT_INVITATION_TTL_DAYS;
-  const wsRef = db.collection(WORKSPACES).doc(input.workspaceId);
-  const ref = db.collection(INVITATIONS).doc(invitationIdFor(input.workspaceId, email));
+  const wsRef = workspaceDocs(db).doc(input.workspaceId);
+  const ref = invitationDocs(db).doc(invitationIdFor(input.workspaceId, email));
   const doc = await db.runTransaction(async (tx) => {
     const [wsSnap, invSnap] = await Promise.all([tx.get(wsRef), tx.get(ref)]);
-    if (!wsSnap.exists) throw AppError.notFound(`Workspace ${input.workspaceId} not found`);
-    const ws = wsSnap.data() as WorkspaceDoc;
+    const ws = wsSnap.data();
+    if (ws === undefined) throw AppError.notFound(`Workspace ${input.workspaceId} not found`);
     const callerRole = roleOf(ws, caller.uid);
     if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
     assertCanGrant(callerRole, caller, input.role);
@@ -119,7 +113,7 @@ export async function inviteToWorkspace(
       throw new AppError('CONFLICT', `${email} is already a member of this workspace`);
     }
     const now = clock.now();
-    const existing = invSnap.exists ? (invSnap.data() as InvitationDoc) : null;
+    const existing = invSnap.data() ?? null;
     const next = onReinvite(
       existing && {
         status: statusAt(existing.status, existing.expiresAt.toDate(), now),
@@ -201,7 +195,7 @@ async function emailInvitation(
   const claim = db
     .collection(INVITATIONS)
     .doc(id)
-    .collection(EMAILS)
+    .collection(INVITATION_EMAILS)
     .doc(`r${String(inv.round)}`);
   const now = Timestamp.fromDate(clock.now());
   try {
@@ -261,18 +255,18 @@ async function respond(
 ): Promise<{ invitation: Invitation; workspace: Workspace | null }> {
   const { db, clock } = deps;
   const email = verifiedEmailOf(caller);
-  const ref = db.collection(INVITATIONS).doc(invitationId);
+  const ref = invitationDocs(db).doc(invitationId);
   const result = await db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    const inv = snap.exists ? (snap.data() as InvitationDoc) : null;
+    const inv = snap.data() ?? null;
     // Someone else's invitation is "not found" too: ids must not confirm who was invited.
     if (inv === null || inv.email !== email) {
       throw AppError.notFound(`Invitation ${invitationId} not found`);
     }
-    const wsRef = db.collection(WORKSPACES).doc(inv.workspaceId);
+    const wsRef = workspaceDocs(db).doc(inv.workspaceId);
     const wsSnap = await tx.get(wsRef);
-    if (!wsSnap.exists) throw AppError.notFound(`Workspace ${inv.workspaceId} not found`);
-    const ws = wsSnap.data() as WorkspaceDoc;
+    const ws = wsSnap.data();
+    if (ws === undefined) throw AppError.notFound(`Workspace ${inv.workspaceId} not found`);
     const now = clock.now();
     const decision = decide(statusAt(inv.status, inv.expiresAt.toDate(), now), action);
     if (decision.kind === 'refuse') {
@@ -344,13 +338,14 @@ export async function revokeInvitation(
   invitationId: string,
 ): Promise<Invitation> {
   const { db, clock } = deps;
-  const ref = db.collection(INVITATIONS).doc(invitationId);
+  const ref = invitationDocs(db).doc(invitationId);
   const doc = await db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    if (!snap.exists) throw AppError.notFound(`Invitation ${invitationId} not found`);
-    const inv = snap.data() as InvitationDoc;
-    const wsSnap = await tx.get(db.collection(WORKSPACES).doc(inv.workspaceId));
-    const role = wsSnap.exists ? roleOf(wsSnap.data() as WorkspaceDoc, caller.uid) : undefined;
+    const inv = snap.data();
+    if (inv === undefined) throw AppError.notFound(`Invitation ${invitationId} not found`);
+    const wsSnap = await tx.get(workspaceDocs(db).doc(inv.workspaceId));
+    const ws = wsSnap.data();
+    const role = ws === undefined ? undefined : roleOf(ws, caller.uid);
     if (role === undefined && !caller.admin) {
       throw AppError.notFound(`Invitation ${invitationId} not found`);
     }
@@ -379,18 +374,19 @@ export async function listWorkspaceInvitations(
   limit: number,
 ): Promise<Invitation[]> {
   const { db, clock } = deps;
-  const wsSnap = await db.collection(WORKSPACES).doc(workspaceId).get();
-  if (!wsSnap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
-  if (roleOf(wsSnap.data() as WorkspaceDoc, caller.uid) === undefined && !caller.admin) {
+  const wsSnap = await workspaceDocs(db).doc(workspaceId).get();
+  const ws = wsSnap.data();
+  if (ws === undefined) throw AppError.notFound(`Workspace ${workspaceId} not found`);
+  if (roleOf(ws, caller.uid) === undefined && !caller.admin) {
     throw AppError.forbidden();
   }
-  const snap = await applyShape(db.collection(INVITATIONS), WORKSPACE_INVITATIONS_QUERY, {
+  const snap = await applyShape(invitationDocs(db), WORKSPACE_INVITATIONS_QUERY, {
     equals: { workspaceId, status: 'pending' },
   })
     .limit(limit)
     .get();
   const now = clock.now();
-  return snap.docs.map((d) => toInvitation(d.id, d.data() as InvitationDoc, now));
+  return snap.docs.map((d) => toInvitation(d.id, d.data(), now));
 }
 
 /** The invitations the caller can still accept, by their verified address. */
@@ -401,13 +397,13 @@ export async function listMyInvitations(
 ): Promise<Invitation[]> {
   const { db, clock } = deps;
   const email = verifiedEmailOf(caller);
-  const snap = await applyShape(db.collection(INVITATIONS), MY_INVITATIONS_QUERY, {
+  const snap = await applyShape(invitationDocs(db), MY_INVITATIONS_QUERY, {
     equals: { email, status: 'pending' },
   })
     .limit(limit)
     .get();
   const now = clock.now();
   return snap.docs
-    .map((d) => toInvitation(d.id, d.data() as InvitationDoc, now))
+    .map((d) => toInvitation(d.id, d.data(), now))
     .filter((i) => i.status === 'pending');
 }

@@ -8,8 +8,8 @@ import {
 import { z } from 'zod';
 import { AppError } from '../../core/errors';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { USERS } from '../users/preferences.service';
-import { isAlreadyExists } from '../workspaces/workspace.service';
+import { isAlreadyExists } from '../../storage/already-exists';
+import { USERS } from '../../storage/collections';
 import {
   BROADCAST_JOB_RETENTION_DAYS,
   BROADCAST_SHARD_CONCURRENCY,

@@ -9,8 +9,8 @@ import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import type { QueryShape } from '../../core/query-shape';
 import { safeZone } from '../digests/digest-time';
-import { DEFAULT_TIMEZONE, DELIVERIES } from '../users/account.service';
-import { resolvePreferences, USERS } from '../users/preferences.service';
+import { DEFAULT_TIMEZONE } from '../users/account.service';
+import { resolvePreferences } from '../users/preferences.service';
 import type { NotificationPreferences } from '../users/preferences.schema';
 import type {
   EmailTemplateData,
@@ -23,6 +23,7 @@ import type {
 import { CATEGORY_PREFERENCE, type Channel } from './delivery-policy';
 import type { NotificationSettings } from './settings';
 import type { UnsubscribeScope } from './unsubscribe';
+import { USERS, DELIVERIES } from '../../storage/collections';
 
 /**
  * The delivery record: ONE document per notification and recipient,
@@ -34,8 +35,6 @@ import type { UnsubscribeScope } from './unsubscribe';
  * field whatever the channels.
  */
 
-export { DELIVERIES };
-export const CLAIMS = 'claims';
 /** How long a claimed attempt may take before another releaser may retry it. */
 export const LEASE_MS = 5 * 60_000;
 /** Most records folded into one coalesced push/email. */

@@ -1,12 +1,9 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { applyShape } from '../../core/query-shape';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import { DeliveryError } from './channels';
 import { COALESCED, type Channel } from './delivery-policy';
 import {
   BURST_QUERY,
-  CLAIMS,
-  DELIVERIES,
   DUE_DELIVERIES_QUERY,
   LEASE_MS,
   MAX_COALESCED,
@@ -18,6 +15,8 @@ import {
   loadRecipient,
 } from './delivery-records';
 import { attemptChannel, failure, recordStates, type ChannelAttempt } from './delivery-send';
+import { DELIVERIES, CLAIMS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
  * The releaser: sends what is due — held pushes whose quiet hours ended, coalesced follow-ups

@@ -1,7 +1,6 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import type { Logger } from '../../core/logger';
-import { DEVICES, DEVICE_TOKENS, tokenKey, unregisterDevice } from '../users/devices.service';
-import { USERS } from '../users/preferences.service';
+import { tokenKey, unregisterDevice } from '../users/devices.service';
 import { DeliveryError } from './channels';
 import { channelAllowed, quietHoursEnd, retryDelayMs, type Channel } from './delivery-policy';
 import {
@@ -21,6 +20,7 @@ import {
 import { renderEmail } from './email-templates';
 import { isSuppressed } from './suppressions';
 import { unsubscribeLinks } from './unsubscribe';
+import { USERS, DEVICES, DEVICE_TOKENS } from '../../storage/collections';
 
 /**
  * One attempt of one channel for one record or a burst of records: decide again (preferences and

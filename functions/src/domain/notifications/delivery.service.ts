@@ -2,11 +2,9 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { applyShape } from '../../core/query-shape';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import type { Mailer, Messenger, NotificationIntent } from './channels';
 import { COALESCED, channelAllowed, quietHoursEnd, type Channel } from './delivery-policy';
 import {
-  DELIVERIES,
   LEASE_MS,
   RECENT_GROUP_QUERY,
   MAX_COALESCED,
@@ -27,6 +25,8 @@ import {
 import { attemptChannel, recordStates, type ChannelAttempt } from './delivery-send';
 import { addInboxItem } from './inbox.service';
 import type { NotificationSettings } from './settings';
+import { DELIVERIES } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
  * The notification engine: one {@link NotificationIntent} → an inbox item, a push and an email,

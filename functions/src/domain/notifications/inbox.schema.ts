@@ -2,9 +2,6 @@ import type { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { docId, isoInstant } from '../shared.schema';
 
-/** `users/{uid}/notifications/{id}`: the in-app inbox. */
-export const NOTIFICATIONS = 'notifications';
-
 export const notificationIdSchema = docId.meta({ description: 'Notification id' });
 
 export const notificationSchema = z

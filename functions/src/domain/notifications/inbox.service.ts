@@ -1,22 +1,13 @@
-import { decodeTimestampCursor, encodeTimestampCursor } from '../../core/cursor';
-import {
-  Timestamp,
-  type CollectionReference,
-  type Firestore,
-  type Query,
-} from 'firebase-admin/firestore';
+import { decodeTimestampCursor, encodeTimestampCursor } from '../../storage/cursor';
+import { Timestamp, type Firestore, type Query } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { iso } from '../shared.schema';
-import { USERS } from '../users/preferences.service';
-import { isAlreadyExists } from '../workspaces/workspace.service';
-import {
-  NOTIFICATIONS,
-  type NewInboxItem,
-  type Notification,
-  type NotificationDoc,
-} from './inbox.schema';
+import { type NewInboxItem, type Notification, type NotificationDoc } from './inbox.schema';
+import { NOTIFICATIONS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
+import { inboxDocs } from '../../storage/refs';
 
 /** The whole inbox, newest first (automatic single-field index on `createdAt`). */
 export const INBOX_QUERY: QueryShape = {
@@ -44,10 +35,6 @@ export const MARK_ALL_PAGE_SIZE = 400;
 /** Ids per bulk delete: one batched write, and a URL that still fits when they come as query. */
 export const MAX_BULK_DELETE = 100;
 const MAX_BATCH_WRITES = 500;
-
-function inboxOf(db: Firestore, uid: string): CollectionReference {
-  return db.collection(USERS).doc(uid).collection(NOTIFICATIONS);
-}
 
 export function toNotification(id: string, d: NotificationDoc): Notification {
   return {
@@ -97,7 +84,7 @@ export async function addInboxItem(
     readAt: null,
   };
   try {
-    await inboxOf(db, uid).doc(id).create(doc);
+    await inboxDocs(db, uid).doc(id).create(doc);
     return { id, created: true };
   } catch (e) {
     if (isAlreadyExists(e)) return { id, created: false };
@@ -111,7 +98,7 @@ async function countOf(query: Query): Promise<number> {
 }
 
 function unreadOf(db: Firestore, uid: string): Query {
-  return applyShape(inboxOf(db, uid), UNREAD_QUERY, { equals: { read: false } });
+  return applyShape(inboxDocs(db, uid), UNREAD_QUERY, { equals: { read: false } });
 }
 
 export interface NotificationListInput {
@@ -140,7 +127,7 @@ export async function listNotifications(
   uid: string,
   input: NotificationListInput,
 ): Promise<NotificationPage> {
-  const inbox = inboxOf(db, uid);
+  const inbox = inboxDocs(db, uid);
   let query = input.unreadOnly
     ? applyShape(inbox, UNREAD_INBOX_QUERY, { equals: { read: false } })
     : applyShape(inbox, INBOX_QUERY, { equals: {} });
@@ -158,11 +145,10 @@ export async function listNotifications(
   const last = docs[docs.length - 1];
   let nextCursor: string | null = null;
   if (snap.size > input.limit && last !== undefined) {
-    const at = last.get('createdAt') as Timestamp;
-    nextCursor = encodeTimestampCursor(at, last.id);
+    nextCursor = encodeTimestampCursor(last.data().createdAt, last.id);
   }
   return {
-    notifications: docs.map((d) => toNotification(d.id, d.data() as NotificationDoc)),
+    notifications: docs.map((d) => toNotification(d.id, d.data())),
     nextCursor,
     totalCount,
     unreadCount,
@@ -180,9 +166,10 @@ export async function getNotification(
   uid: string,
   id: string,
 ): Promise<Notification> {
-  const snap = await inboxOf(db, uid).doc(id).get();
-  if (!snap.exists) throw notFound(id);
-  return toNotification(id, snap.data() as NotificationDoc);
+  const snap = await inboxDocs(db, uid).doc(id).get();
+  const data = snap.data();
+  if (data === undefined) throw notFound(id);
+  return toNotification(id, data);
 }
 
 /**
@@ -196,12 +183,12 @@ export async function markNotification(
   id: string,
   read: boolean,
 ): Promise<Notification> {
-  const ref = inboxOf(db, uid).doc(id);
+  const ref = inboxDocs(db, uid).doc(id);
   const now = Timestamp.fromDate(clock.now());
   return db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    if (!snap.exists) throw notFound(id);
-    const doc = snap.data() as NotificationDoc;
+    const doc = snap.data();
+    if (doc === undefined) throw notFound(id);
     const current = doc.readAt ?? null;
     // An item the app marked read through the SDK has no readAt yet: it gets one now.
     const readAt = read ? (doc.read && current !== null ? current : now) : null;
@@ -250,7 +237,7 @@ export async function deleteNotification(
   uid: string,
   id: string,
 ): Promise<{ deleted: boolean }> {
-  const ref = inboxOf(db, uid).doc(id);
+  const ref = inboxDocs(db, uid).doc(id);
   return db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists) return { deleted: false };
@@ -269,7 +256,7 @@ export async function deleteNotifications(
   uid: string,
   ids: readonly string[],
 ): Promise<{ deleted: number }> {
-  const inbox = inboxOf(db, uid);
+  const inbox = inboxDocs(db, uid);
   const refs = [...new Set(ids)].map((id) => inbox.doc(id));
   if (refs.length > MAX_BULK_DELETE) {
     throw AppError.validation([{ field: 'ids', message: `at most ${MAX_BULK_DELETE} ids` }]);

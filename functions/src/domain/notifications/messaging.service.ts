@@ -4,12 +4,9 @@ import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { loadProjectFor } from '../projects/project.service';
 import type { TaskDoc } from '../tasks/task.schema';
-import { TASKS } from '../users/account.service';
-import { DEVICE_TOKENS, tokenKey, unregisterDevice } from '../users/devices.service';
-import { isAlreadyExists } from '../workspaces/workspace.service';
+import { tokenKey, unregisterDevice } from '../users/devices.service';
 import { DeliveryError, type PushContent } from './channels';
 import {
-  DELIVERIES,
   FINISHED_RETENTION_DAYS,
   deliverNotification,
   loadRecipient,
@@ -20,6 +17,8 @@ import { taskIntent } from './task-notifier';
 import type { OutcomeCounts } from './broadcast-plan';
 import { startBroadcast } from './broadcast.service';
 import { currentAssignmentVersion } from './task-assignment';
+import { DEVICE_TOKENS, TASKS, DELIVERIES } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
  * Admin sends (send-notification to a raw token, send-topic-notification, bulk) and the

@@ -34,10 +34,9 @@ import {
   type SuppressionReason,
 } from './sendgrid-events';
 import { applyUnsubscribe } from './unsubscribe';
+import { DELIVERIES, EMAIL_SUPPRESSIONS } from '../../storage/collections';
 
-export const EMAIL_SUPPRESSIONS = 'emailSuppressions';
 /** The engine's delivery records (`delivery.service.ts`); named here to avoid an import cycle. */
-const DELIVERIES = 'deliveries';
 
 /**
  * Most events in one webhook request. SendGrid posts a batch every 30 s or at 768 KB; a minimal

@@ -1,4 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
+import { assignmentRef } from '../../storage/refs';
+import type { AssignmentDoc } from '../../storage/documents';
 
 /**
  * One document per task (`taskAssignments/{taskId}`, server-owned): who the task is assigned to
@@ -7,13 +9,6 @@ import type { Firestore } from 'firebase-admin/firestore';
  * that kept the assignee finds the same notice (one assignment, one inbox item), while a new
  * assignment after an unassignment is a new one.
  */
-export const TASK_ASSIGNMENTS = 'taskAssignments';
-
-interface AssignmentDoc {
-  assigneeId: string | null;
-  sinceMs: number;
-}
-
 /**
  * The task trigger saw the assignee change to `assigneeId` in the write stamped `atMs`. Records it
  * unless a later change is already recorded (events arrive in any order, at least once), and
@@ -26,9 +21,9 @@ export async function recordAssigneeChange(
   assigneeId: string | null,
   atMs: number,
 ): Promise<number> {
-  const ref = db.collection(TASK_ASSIGNMENTS).doc(taskId);
+  const ref = assignmentRef(db, taskId);
   return db.runTransaction(async (tx) => {
-    const current = (await tx.get(ref)).data() as AssignmentDoc | undefined;
+    const current = (await tx.get(ref)).data();
     if (current !== undefined && current.sinceMs >= atMs) {
       return current.assigneeId === assigneeId ? current.sinceMs : atMs;
     }
@@ -48,9 +43,9 @@ export async function currentAssignmentVersion(
   assigneeId: string,
   taskUpdatedAtMs: number,
 ): Promise<number> {
-  const ref = db.collection(TASK_ASSIGNMENTS).doc(taskId);
+  const ref = assignmentRef(db, taskId);
   return db.runTransaction(async (tx) => {
-    const current = (await tx.get(ref)).data() as AssignmentDoc | undefined;
+    const current = (await tx.get(ref)).data();
     if (current?.assigneeId === assigneeId) return current.sinceMs;
     tx.set(ref, { assigneeId, sinceMs: taskUpdatedAtMs } satisfies AssignmentDoc);
     return taskUpdatedAtMs;

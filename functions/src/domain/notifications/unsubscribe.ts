@@ -15,7 +15,8 @@ import { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import type { NotificationPreferences } from '../users/preferences.schema';
-import { resolvePreferences, USERS } from '../users/preferences.service';
+import { resolvePreferences } from '../users/preferences.service';
+import { USERS } from '../../storage/collections';
 
 type BooleanPreference = {
   [K in keyof NotificationPreferences]: NotificationPreferences[K] extends boolean ? K : never;

@@ -27,7 +27,8 @@ export interface ProjectDoc {
   workspaceId: string;
   ownerId: string;
   members: string[];
-  createdAt: Timestamp;
+  /** Absent on the first demo seeds (read as the epoch). */
+  createdAt?: Timestamp;
   /** Absent on documents written before it was kept. */
   updatedAt?: Timestamp;
 }

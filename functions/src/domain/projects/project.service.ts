@@ -4,12 +4,13 @@ import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { EPOCH, iso } from '../shared.schema';
-import { TASKS } from '../tasks/task.constants';
 import type { WorkspaceDoc } from '../workspaces/workspace.schema';
-import { WORKSPACES, isAlreadyExists, roleOf } from '../workspaces/workspace.service';
+import { roleOf } from '../workspaces/workspace.service';
 import type { Project, ProjectDoc } from './project.schema';
+import { PROJECTS, TASKS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
+import { projectDocs, taskDocs, workspaceDocs } from '../../storage/refs';
 
-export const PROJECTS = 'projects';
 /** Writes per batch when a change fans out over many documents (Firestore allows 500). */
 export const BATCH_SIZE = 400;
 
@@ -48,9 +49,10 @@ export function toProject(id: string, d: ProjectDoc): Project {
 
 /** Loads a project: 404 if it does not exist. */
 export async function loadProject(db: Firestore, projectId: string): Promise<ProjectDoc> {
-  const snap = await db.collection(PROJECTS).doc(projectId).get();
-  if (!snap.exists) throw AppError.notFound(`Project ${projectId} not found`);
-  return snap.data() as ProjectDoc;
+  const snap = await projectDocs(db).doc(projectId).get();
+  const data = snap.data();
+  if (data === undefined) throw AppError.notFound(`Project ${projectId} not found`);
+  return data;
 }
 
 /** Only project members (and platform admins) see or touch a project and its tasks. */
@@ -70,9 +72,10 @@ export async function loadProjectFor(
 }
 
 async function loadWorkspace(db: Firestore, workspaceId: string): Promise<WorkspaceDoc> {
-  const snap = await db.collection(WORKSPACES).doc(workspaceId).get();
-  if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
-  return snap.data() as WorkspaceDoc;
+  const snap = await workspaceDocs(db).doc(workspaceId).get();
+  const data = snap.data();
+  if (data === undefined) throw AppError.notFound(`Workspace ${workspaceId} not found`);
+  return data;
 }
 
 /** Project owner, a workspace owner/admin, or a platform admin may manage a project's members. */
@@ -127,14 +130,14 @@ export async function createProject(
     createdAt: now,
     updatedAt: now,
   };
-  const ref =
-    input.id === undefined ? db.collection(PROJECTS).doc() : db.collection(PROJECTS).doc(input.id);
+  const ref = input.id === undefined ? projectDocs(db).doc() : projectDocs(db).doc(input.id);
   try {
     await ref.create(doc);
     return toProject(ref.id, doc);
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
-    const existing = (await ref.get()).data() as ProjectDoc;
+    const existing = (await ref.get()).data();
+    if (existing === undefined) throw e;
     if (existing.ownerId !== caller.uid)
       throw new AppError('CONFLICT', `Project ${ref.id} already exists`);
     return toProject(ref.id, existing);
@@ -157,13 +160,13 @@ export async function listMyProjects(
   limit: number,
 ): Promise<Project[]> {
   const shape = workspaceId === undefined ? MY_PROJECTS_QUERY : MY_PROJECTS_IN_WORKSPACE_QUERY;
-  const snap = await applyShape(db.collection(PROJECTS), shape, {
+  const snap = await applyShape(projectDocs(db), shape, {
     equals: { workspaceId },
     arrayContains: uid,
   })
     .limit(limit)
     .get();
-  return snap.docs.map((d) => toProject(d.id, d.data() as ProjectDoc));
+  return snap.docs.map((d) => toProject(d.id, d.data()));
 }
 
 export async function addProjectMember(
@@ -175,17 +178,17 @@ export async function addProjectMember(
 ): Promise<Project> {
   const project = await loadProject(db, projectId);
   await assertCanManageProject(db, project, caller);
-  const projectRef = db.collection(PROJECTS).doc(projectId);
+  const projectRef = projectDocs(db).doc(projectId);
   // In one transaction with the workspace read: a member removed from the workspace meanwhile
   // cannot be added back to one of its projects.
   return db.runTransaction(async (tx) => {
     const [projectSnap, wsSnap] = await Promise.all([
       tx.get(projectRef),
-      tx.get(db.collection(WORKSPACES).doc(project.workspaceId)),
+      tx.get(workspaceDocs(db).doc(project.workspaceId)),
     ]);
-    if (!projectSnap.exists) throw AppError.notFound(`Project ${projectId} not found`);
-    const current = projectSnap.data() as ProjectDoc;
-    const ws = wsSnap.data() as { members?: string[] } | undefined;
+    const current = projectSnap.data();
+    if (current === undefined) throw AppError.notFound(`Project ${projectId} not found`);
+    const ws = wsSnap.data();
     if (!(ws?.members ?? []).includes(userId)) throw notInWorkspace('userId', userId);
     if (current.members.includes(userId)) return toProject(projectId, current);
     const now = Timestamp.fromDate(clock.now());
@@ -234,7 +237,7 @@ export async function detachFromProject(
     });
   let tasksUnassigned = 0;
   for (;;) {
-    const page = await applyShape(db.collection(TASKS), PROJECT_TASKS_OF_ASSIGNEE_QUERY, {
+    const page = await applyShape(taskDocs(db), PROJECT_TASKS_OF_ASSIGNEE_QUERY, {
       equals: { projectId, assigneeId: userId },
     })
       .limit(BATCH_SIZE)

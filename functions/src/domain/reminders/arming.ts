@@ -1,9 +1,8 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
-import { TASKS } from '../tasks/task.constants';
 import type { TaskEffect } from '../tasks/task-write';
-import { resolvePreferences, USERS } from '../users/preferences.service';
+import { resolvePreferences } from '../users/preferences.service';
 import {
   desiredBookkeeping,
   isArmable,
@@ -14,6 +13,7 @@ import {
   sameReminderState,
   taskView,
 } from './reminder.plan';
+import { USERS, TASKS } from '../../storage/collections';
 
 /** The task fields whose change (re)arms reminders; raw document data or a parsed task state. */
 export interface ArmingFields {

@@ -14,7 +14,6 @@ import {
 } from '../notifications/delivery.service';
 import { formatLocalDateTime, humanDuration } from '../notifications/email-templates';
 import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
-import { TASKS } from '../tasks/task.constants';
 import {
   DAY_MS,
   isArmable,
@@ -30,6 +29,7 @@ import {
   type ReminderState,
   type TaskView,
 } from './reminder.plan';
+import { TASKS } from '../../storage/collections';
 
 /**
  * The two deadline sweeps: due-date reminders (every 5 minutes) and overdue notices (every 30

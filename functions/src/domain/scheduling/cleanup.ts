@@ -9,11 +9,19 @@ import {
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { CLAIMS, DELIVERIES } from '../notifications/delivery.service';
-import { NOTIFICATIONS } from '../notifications/inbox.schema';
-import { DEVICES, DEVICE_TOKENS, tokenKey } from '../users/devices.service';
-import { USERS } from '../users/preferences.service';
-import { RUNS, RUN_RETENTION_DAYS, SCHEDULED_JOBS, SENDS } from './job.schema';
+import { tokenKey } from '../users/devices.service';
+import { RUN_RETENTION_DAYS } from './job.schema';
+import {
+  USERS,
+  DEVICES,
+  DEVICE_TOKENS,
+  NOTIFICATIONS,
+  DELIVERIES,
+  CLAIMS,
+  SCHEDULED_JOBS,
+  RUNS,
+  SENDS,
+} from '../../storage/collections';
 
 /**
  * The daily cleanup: old read inbox items, devices not seen for N days,

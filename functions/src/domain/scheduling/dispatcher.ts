@@ -3,19 +3,18 @@ import { FieldValue, Timestamp, type DocumentReference } from 'firebase-admin/fi
 import { AppError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import { recordSweepError } from './sweep-errors';
 import { countCronRuns, nextCronRun } from './cron';
 import {
   JOB_PARAMETER_SCHEMAS,
-  RUNS,
   RUN_RETENTION_DAYS,
-  SCHEDULED_JOBS,
   type AttemptRef,
   type JobRunDoc,
   type ScheduledJobDoc,
 } from './job.schema';
 import { PermanentJobError, type JobResult, type JobRunners, type SchedulingDeps } from './runner';
+import { SCHEDULED_JOBS, RUNS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
  * The dispatcher of user-defined scheduled jobs, and the run-now path that shares its claim and

@@ -16,13 +16,8 @@ import {
 } from '../reminders/sweeps';
 import { sendUserDigest } from '../digests/digest-send.service';
 import { localDateOf, safeZone } from '../digests/digest-time';
-import { PROJECTS } from '../projects/project.service';
-import { USERS } from '../users/preferences.service';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import {
   RUN_RETENTION_DAYS,
-  SCHEDULED_JOBS,
-  SENDS,
   SUPPORTED_JOB_TYPES,
   JOB_PARAMETER_SCHEMAS,
   customNotificationParamsSchema,
@@ -35,6 +30,8 @@ import {
   type JobRunners,
   type SchedulingDeps,
 } from './runner';
+import { USERS, PROJECTS, SCHEDULED_JOBS, SENDS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
  * A user-defined job that runs one of the built-in sweeps now (e.g. an extra overdue check before

@@ -4,12 +4,6 @@ import { FCM_TOPIC_PATTERN } from '../notifications/channels';
 import { docId, isoInstant, uid } from '../shared.schema';
 import { timeZoneSchema } from '../tasks/task.schema';
 
-/** `scheduledJobs/{id}`: user-defined jobs, managed by admins through the API. */
-export const SCHEDULED_JOBS = 'scheduledJobs';
-/** `scheduledJobs/{id}/runs/{runId}`: one document per attempt, the run history. */
-export const RUNS = 'runs';
-/** `scheduledJobs/{id}/sends/{hash}`: claims of topic sends, so a retried run sends once. */
-export const SENDS = 'sends';
 /**
  * Run history (and send claims) is kept this many days: `expireAt` for the Firestore TTL policy,
  * and the cutoff of the cleanup sweep that backs it up. One constant, not a param, so the run-now

@@ -1,26 +1,24 @@
-import { decodeTimestampCursor, encodeTimestampCursor } from '../../core/cursor';
-import { Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
+import { decodeTimestampCursor, encodeTimestampCursor } from '../../storage/cursor';
+import { Timestamp, type Firestore, type Query } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { AppError, type FieldIssue } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { toFieldIssues } from '../../core/validation';
-import { PROJECTS } from '../projects/project.service';
 import { iso } from '../shared.schema';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import { cronProblem, nextCronRun } from './cron';
 import {
   JOB_PARAMETER_SCHEMAS,
-  RUNS,
-  SCHEDULED_JOBS,
-  SENDS,
   type JobRun,
   type JobRunDoc,
   type ScheduledJob,
   type ScheduledJobDoc,
   type TaskType,
 } from './job.schema';
+import { PROJECTS, SCHEDULED_JOBS, RUNS, SENDS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
+import { jobRunDocs, scheduledJobDocs } from '../../storage/refs';
 
 /** The job listing, newest first (automatic single-field index). */
 export const JOBS_LIST_QUERY: QueryShape = {
@@ -179,14 +177,15 @@ export async function createJob(
     createdAt: stamp,
     updatedAt: stamp,
   };
-  const jobs = db.collection(SCHEDULED_JOBS);
+  const jobs = scheduledJobDocs(db);
   const ref = input.id === undefined ? jobs.doc() : jobs.doc(input.id);
   try {
     await ref.create(doc);
     return toScheduledJob(ref.id, doc, now);
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
-    const existing = (await ref.get()).data() as ScheduledJobDoc;
+    const existing = (await ref.get()).data();
+    if (existing === undefined) throw e;
     if (existing.createdBy !== caller.uid) {
       throw new AppError('CONFLICT', `Scheduled task ${ref.id} already exists`);
     }
@@ -195,20 +194,20 @@ export async function createJob(
 }
 
 async function loadJob(db: Firestore, jobId: string): Promise<ScheduledJobDoc> {
-  const snap = await db.collection(SCHEDULED_JOBS).doc(jobId).get();
-  if (!snap.exists) throw AppError.notFound(`Scheduled task ${jobId} not found`);
-  return snap.data() as ScheduledJobDoc;
+  const job = (await scheduledJobDocs(db).doc(jobId).get()).data();
+  if (job === undefined) throw AppError.notFound(`Scheduled task ${jobId} not found`);
+  return job;
 }
 
 export async function getJob(db: Firestore, clock: Clock, jobId: string): Promise<ScheduledJob> {
   return toScheduledJob(jobId, await loadJob(db, jobId), clock.now());
 }
 
-async function page<T>(
-  query: Query,
-  field: string,
+async function page<D, T>(
+  query: Query<D>,
+  sortValue: (data: D) => Timestamp,
   input: { limit: number; cursor?: string | undefined },
-  map: (id: string, data: DocumentData) => T,
+  map: (id: string, data: D) => T,
 ): Promise<{ items: T[]; nextCursor: string | null }> {
   let q = query;
   if (input.cursor !== undefined) {
@@ -220,7 +219,7 @@ async function page<T>(
   const last = docs[docs.length - 1];
   const nextCursor =
     snap.size > input.limit && last !== undefined
-      ? encodeTimestampCursor(last.get(field) as Timestamp, last.id)
+      ? encodeTimestampCursor(sortValue(last.data()), last.id)
       : null;
   return { items: docs.map((d) => map(d.id, d.data())), nextCursor };
 }
@@ -232,9 +231,12 @@ export async function listJobs(
   input: { limit: number; cursor?: string | undefined },
 ): Promise<{ tasks: ScheduledJob[]; nextCursor: string | null }> {
   const now = clock.now();
-  const query = applyShape(db.collection(SCHEDULED_JOBS), JOBS_LIST_QUERY, { equals: {} });
-  const { items, nextCursor } = await page(query, 'createdAt', input, (id, d) =>
-    toScheduledJob(id, d as ScheduledJobDoc, now),
+  const query = applyShape(scheduledJobDocs(db), JOBS_LIST_QUERY, { equals: {} });
+  const { items, nextCursor } = await page(
+    query,
+    (d) => d.createdAt,
+    input,
+    (id, d) => toScheduledJob(id, d, now),
   );
   return { tasks: items, nextCursor };
 }
@@ -246,10 +248,12 @@ export async function listRuns(
   input: { limit: number; cursor?: string | undefined },
 ): Promise<{ runs: JobRun[]; nextCursor: string | null }> {
   await loadJob(db, jobId);
-  const runs = db.collection(SCHEDULED_JOBS).doc(jobId).collection(RUNS);
-  const query = applyShape(runs, RUNS_LIST_QUERY, { equals: {} });
-  const { items, nextCursor } = await page(query, 'startedAt', input, (id, d) =>
-    toJobRun(id, d as JobRunDoc),
+  const query = applyShape(jobRunDocs(db, jobId), RUNS_LIST_QUERY, { equals: {} });
+  const { items, nextCursor } = await page(
+    query,
+    (d) => d.startedAt,
+    input,
+    (id, d) => toJobRun(id, d),
   );
   return { runs: items, nextCursor };
 }

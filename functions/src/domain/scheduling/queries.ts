@@ -10,8 +10,8 @@ import {
   STALE_DEVICE_TOKENS_QUERY,
 } from './cleanup';
 import { DUE_JOBS_QUERY } from './dispatcher';
-import { RUNS, SCHEDULED_JOBS, SENDS } from './job.schema';
 import { JOBS_LIST_QUERY, RUNS_LIST_QUERY } from './job.service';
+import { SCHEDULED_JOBS, RUNS, SENDS } from '../../storage/collections';
 
 /** Every query the scheduling engine runs, for `src/domain/query-catalog.ts`. */
 export const SCHEDULING_QUERIES: readonly QueryShape[] = [

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
+import { sweepErrorDocs } from '../../storage/refs';
 
 /**
  * Per-item isolation of the sweeps: a document a sweep cannot process is skipped and recorded
@@ -9,7 +10,6 @@ import type { Clock } from '../../core/clock';
  * record says so) so that a poisoned document due in year 1 does not sort first forever. The
  * health check reports how many are recorded (server-owned: firestore.rules denies clients).
  */
-export const SWEEP_ERRORS = 'sweepErrors';
 
 /** Failed attempts after which a sweep stops retrying a document. */
 export const QUARANTINE_AFTER = 3;
@@ -43,11 +43,11 @@ export async function recordSweepError(
   path: string,
   error: unknown,
 ): Promise<{ attempts: number; quarantine: boolean }> {
-  const ref = db.collection(SWEEP_ERRORS).doc(errorId(sweep, path));
+  const ref = sweepErrorDocs(db).doc(errorId(sweep, path));
   const now = Timestamp.fromDate(clock.now());
   return db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    const previous = snap.exists ? (snap.data() as Partial<SweepErrorDoc>) : undefined;
+    const previous = snap.data();
     const attempts = (previous?.attempts ?? 0) + 1;
     const quarantine = attempts >= QUARANTINE_AFTER;
     const doc: SweepErrorDoc = {
@@ -73,7 +73,7 @@ export interface SweepErrorSummary {
 
 /** For the health check: how many documents the sweeps could not process, and the latest. */
 export async function readSweepErrors(db: Firestore, latest = 5): Promise<SweepErrorSummary> {
-  const col = db.collection(SWEEP_ERRORS);
+  const col = sweepErrorDocs(db);
   const [count, recent] = await Promise.all([
     col.count().get(),
     col.orderBy('lastAt', 'desc').limit(latest).get(),
@@ -81,7 +81,7 @@ export async function readSweepErrors(db: Firestore, latest = 5): Promise<SweepE
   return {
     count: count.data().count,
     latest: recent.docs.map((d) => {
-      const e = d.data() as SweepErrorDoc;
+      const e = d.data();
       return {
         sweep: e.sweep,
         path: e.path,

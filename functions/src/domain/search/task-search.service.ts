@@ -3,12 +3,13 @@ import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { loadProjectFor, MY_PROJECTS_QUERY, PROJECTS } from '../projects/project.service';
-import { TASKS } from '../tasks/task.constants';
-import type { Task, TaskDoc } from '../tasks/task.schema';
+import { loadProjectFor, MY_PROJECTS_QUERY } from '../projects/project.service';
+import type { Task } from '../tasks/task.schema';
 import type { TaskEffect } from '../tasks/task-write';
 import { toTask } from '../tasks/task.service';
 import { MIN_PREFIX, queryTokens, searchTokens } from './search-tokens';
+import { PROJECTS, TASKS, TASK_SEARCH } from '../../storage/collections';
+import { taskConverter, taskSearchDocs } from '../../storage/refs';
 
 /**
  * Task search over `taskSearch/{taskId}`: one server-owned document per task holding its search
@@ -17,7 +18,6 @@ import { MIN_PREFIX, queryTokens, searchTokens } from './search-tokens';
  * `tasks/{id}` and never fires the task trigger again.
  */
 
-export const TASK_SEARCH = 'taskSearch';
 /** Most projects one cross-project search covers (each `in` query takes 30). */
 export const MAX_SEARCH_PROJECTS = 300;
 /** Most candidates read per search before the remaining words are checked in memory. */
@@ -158,7 +158,7 @@ export async function searchTasks(
 
   const candidates: string[] = [];
   for (let i = 0; i < projectIds.length && candidates.length < MAX_CANDIDATES; i += IN_CHUNK) {
-    const snap = await applyShape(db.collection(TASK_SEARCH), TASK_SEARCH_QUERY, {
+    const snap = await applyShape(taskSearchDocs(db), TASK_SEARCH_QUERY, {
       equals: { deleted: false },
       oneOf: { projectId: projectIds.slice(i, i + IN_CHUNK) },
       arrayContains: first,
@@ -166,7 +166,7 @@ export async function searchTasks(
       .limit(MAX_CANDIDATES - candidates.length)
       .get();
     for (const d of snap.docs) {
-      const tokens = new Set((d.data() as TaskSearchDoc).tokens);
+      const tokens = new Set(d.data().tokens);
       if (rest.every((t) => tokens.has(t))) candidates.push(d.id);
     }
   }
@@ -174,8 +174,10 @@ export async function searchTasks(
   const snaps = await db.getAll(...candidates.map((id) => db.collection(TASKS).doc(id)));
   const allowed = new Set(projectIds);
   const tasks = snaps
-    .filter((s) => s.exists)
-    .map((s) => toTask(s.id, s.data() as TaskDoc))
+    .flatMap((s) => {
+      const doc = taskConverter.read(s);
+      return doc === undefined ? [] : [toTask(s.id, doc)];
+    })
     // The index trails the task by one trigger run: check the task itself too.
     .filter((t) => t.deletedAt === null && allowed.has(t.projectId))
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.id.localeCompare(b.id));

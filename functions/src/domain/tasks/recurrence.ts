@@ -7,7 +7,6 @@ import {
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
-import { isAlreadyExists } from '../workspaces/workspace.service';
 import {
   nextOccurrence,
   occurrenceTaskId,
@@ -15,7 +14,8 @@ import {
   recurrenceRuleProblem,
   resolveZone,
 } from './recurrence.rule';
-import { TASKS } from './task.constants';
+import { TASKS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 import { parseStoredTask, type StoredTask, type TaskEffect } from './task-write';
 
 /**

@@ -1,5 +1,5 @@
 import type { QueryShape } from '../../core/query-shape';
-import { TASKS } from './task.constants';
+import { TASKS } from '../../storage/collections';
 
 export type TaskSort = 'createdAt' | 'dueDate';
 

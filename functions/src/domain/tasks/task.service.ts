@@ -2,14 +2,16 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
-import { badCursor, isCursorId, isTimestampParts } from '../../core/cursor';
+import { decodeSortCursor, encodeSortCursor } from '../../storage/cursor';
 import { applyShape } from '../../core/query-shape';
 import { assertProjectMember, loadProject, loadProjectFor } from '../projects/project.service';
 import type { ProjectDoc } from '../projects/project.schema';
 import { iso } from '../shared.schema';
-import { TASKS } from './task.constants';
 import { taskListShape, type TaskSort } from './task-list.query';
 import type { Task, TaskDoc, TaskEdit, TaskPriority, TaskStatus } from './task.schema';
+import { TASKS } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
+import { taskDocs } from '../../storage/refs';
 
 export function toTask(id: string, d: TaskDoc): Task {
   return {
@@ -100,14 +102,14 @@ export async function createTask(
     createdAt: now,
     updatedAt: now,
   };
-  const ref =
-    input.id === undefined ? db.collection(TASKS).doc() : db.collection(TASKS).doc(input.id);
+  const ref = input.id === undefined ? taskDocs(db).doc() : taskDocs(db).doc(input.id);
   try {
     await ref.create(doc);
   } catch (e) {
-    if (typeof e === 'object' && e !== null && 'code' in e && e.code === 6) {
+    if (isAlreadyExists(e)) {
       // A retry of the same create (client-chosen id) returns what the first attempt stored.
-      const existing = (await ref.get()).data() as TaskDoc;
+      const existing = (await ref.get()).data();
+      if (existing === undefined) throw e;
       if (existing.createdBy !== caller.uid || existing.projectId !== input.projectId) {
         throw new AppError('CONFLICT', `Task ${ref.id} already exists`);
       }
@@ -124,9 +126,9 @@ async function loadTaskFor(
   taskId: string,
   caller: Caller,
 ): Promise<{ task: TaskDoc; project: ProjectDoc }> {
-  const snap = await db.collection(TASKS).doc(taskId).get();
-  if (!snap.exists) throw AppError.notFound(`Task ${taskId} not found`);
-  const task = snap.data() as TaskDoc;
+  const snap = await taskDocs(db).doc(taskId).get();
+  const task = snap.data();
+  if (task === undefined) throw AppError.notFound(`Task ${taskId} not found`);
   const project = await loadProject(db, task.projectId);
   assertProjectMember(project, caller);
   return { task, project };
@@ -154,7 +156,7 @@ export async function updateTask(
   assertNotDeleted(task, taskId);
   assertAssignable(project, edit.assigneeId);
   const change = applyEdit(task, edit, Timestamp.fromDate(clock.now()), caller.uid);
-  await db.collection(TASKS).doc(taskId).update(change);
+  await taskDocs(db).doc(taskId).update(change);
   return toTask(taskId, { ...task, ...change });
 }
 
@@ -183,7 +185,7 @@ export async function deleteTask(
   permanent: boolean,
 ): Promise<{ deleted: 'soft' | 'permanent' }> {
   const { task, project } = await loadTaskFor(db, taskId, caller);
-  const ref = db.collection(TASKS).doc(taskId);
+  const ref = taskDocs(db).doc(taskId);
   if (permanent) {
     if (!caller.admin && caller.uid !== task.createdBy && caller.uid !== project.ownerId) {
       throw AppError.forbidden(
@@ -231,37 +233,6 @@ export interface TaskListInput {
   cursor?: string | undefined;
 }
 
-/** Sort value as [seconds, nanoseconds] (exact: client-written timestamps have microseconds). */
-interface Cursor {
-  s: TaskSort;
-  v: [number, number] | null;
-  id: string;
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(raw: string, sort: TaskSort): Cursor {
-  let c: unknown;
-  try {
-    c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    !('s' in c && 'v' in c && 'id' in c) ||
-    c.s !== sort ||
-    !isCursorId(c.id) ||
-    (c.v !== null && !isTimestampParts(c.v))
-  ) {
-    throw badCursor();
-  }
-  return c as Cursor;
-}
-
 /**
  * One page of tasks. A listing is scoped to a project the caller is a member of, or to an
  * assignee (the caller, or anyone for an admin) — never the whole collection. Pages follow a
@@ -293,7 +264,7 @@ export async function listTasks(
     dueRange,
     sort,
   });
-  let query = applyShape(db.collection(TASKS), shape, {
+  let query = applyShape(taskDocs(db), shape, {
     equals: {
       projectId: input.projectId,
       assigneeId: input.assigneeId,
@@ -307,22 +278,19 @@ export async function listTasks(
     },
   });
   if (input.cursor !== undefined) {
-    const c = decodeCursor(input.cursor, sort);
+    // The sort value as [seconds, nanoseconds] (exact: client-written timestamps have microseconds).
+    const c = decodeSortCursor(input.cursor, sort);
     query = query.startAfter(c.v === null ? null : new Timestamp(c.v[0], c.v[1]), c.id);
   }
   // One extra document tells whether there is a next page without another round trip.
   const snap = await query.limit(input.limit + 1).get();
   const docs = snap.docs.slice(0, input.limit);
-  const tasks = docs.map((d) => toTask(d.id, d.data() as TaskDoc));
+  const tasks = docs.map((d) => toTask(d.id, d.data()));
   const last = docs[docs.length - 1];
   let nextCursor: string | null = null;
   if (snap.size > input.limit && last !== undefined) {
     const v = (last.get(sort) as Timestamp | null | undefined) ?? null;
-    nextCursor = encodeCursor({
-      s: sort,
-      v: v === null ? null : [v.seconds, v.nanoseconds],
-      id: last.id,
-    });
+    nextCursor = encodeSortCursor(sort, v, last.id);
   }
   return { tasks, nextCursor };
 }

@@ -11,21 +11,23 @@ import {
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { scheduleUserDigest } from '../digests/digest-schedule.service';
-import { DEVICE_TOKENS, DEVICES, tokenKey } from './devices.service';
+import { tokenKey } from './devices.service';
 import { DEFAULT_PREFERENCES, type NotificationPreferences } from './preferences.schema';
-import { USERS } from './preferences.service';
-import { NOTIFICATIONS } from '../notifications/inbox.schema';
-
-// Collections owned by other modules (workspaces/projects/tasks, analytics); named here only
-// because deleting an account has to reach into them.
-export const TASKS = 'tasks';
-export const WORKSPACES = 'workspaces';
-export const PROJECTS = 'projects';
-export const ACTIVITY = 'activity';
-export const USER_STATS = 'userStats';
-export const USER_STATS_DAYS = 'days';
-/** The notification engine's delivery records (`domain/notifications/delivery.service.ts`). */
-export const DELIVERIES = 'deliveries';
+import {
+  CLAIMS,
+  USERS,
+  DEVICES,
+  DEVICE_TOKENS,
+  NOTIFICATIONS,
+  WORKSPACES,
+  PROJECTS,
+  TASKS,
+  ACTIVITY,
+  USER_STATS,
+  USER_STATS_DAYS,
+  DELIVERIES,
+} from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
 
 export const DEFAULT_PROFILE_NAME = 'TaskFlow user';
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -33,8 +35,6 @@ export const DEFAULT_LOCALE = 'en';
 
 /** A batched write holds at most 500 operations. */
 const MAX_BATCH_WRITES = 500;
-/** gRPC status ALREADY_EXISTS, what `create()` fails with when the document is there. */
-const ALREADY_EXISTS = 6;
 
 /** What the sign-up event tells us about a new account (the Auth `UserRecord`, mapped). */
 export interface NewAccount {
@@ -85,10 +85,6 @@ export function newUserProfile(account: NewAccount, now: Timestamp): UserProfile
     createdAt: now,
     updatedAt: now,
   };
-}
-
-function isAlreadyExists(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === ALREADY_EXISTS;
 }
 
 export interface CreateUserProfileResult {
@@ -330,7 +326,7 @@ export async function deleteUserData(
       // However many claims a record has (retries, quiet-hours holds), no batch exceeds 500
       // writes: each record's claims go before the record, in batches of at most 500, so a run
       // interrupted between two batches leaves the record for the rerun to find.
-      const claims = await Promise.all(docs.map((d) => d.ref.collection('claims').get()));
+      const claims = await Promise.all(docs.map((d) => d.ref.collection(CLAIMS).get()));
       const refs = docs.flatMap((doc, i) => [
         ...(claims[i]?.docs ?? []).map((c) => c.ref),
         doc.ref,

@@ -2,11 +2,8 @@ import { createHash } from 'node:crypto';
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { Platform } from './devices.schema';
-import { USERS } from './preferences.service';
-
-export const DEVICES = 'devices';
-/** Index `deviceTokens/{sha256(token)}` → owner, so a token is held by one device of one user. */
-export const DEVICE_TOKENS = 'deviceTokens';
+import { USERS, DEVICES } from '../../storage/collections';
+import { tokenOwnerDocs } from '../../storage/refs';
 
 export function tokenKey(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -16,11 +13,6 @@ export interface RegisterDeviceInput {
   token: string;
   platform: Platform;
   deviceId?: string | undefined;
-}
-
-interface TokenOwner {
-  uid: string;
-  deviceId: string;
 }
 
 /**
@@ -40,18 +32,18 @@ export async function registerDevice(
   const key = tokenKey(input.token);
   const deviceId = input.deviceId ?? key.slice(0, 40);
   const now = Timestamp.fromDate(clock.now());
-  const indexRef = db.collection(DEVICE_TOKENS).doc(key);
+  const indexRef = tokenOwnerDocs(db).doc(key);
   const deviceRef = db.collection(USERS).doc(userId).collection(DEVICES).doc(deviceId);
 
   await db.runTransaction(async (tx) => {
     const [indexSnap, deviceSnap] = await Promise.all([tx.get(indexRef), tx.get(deviceRef)]);
-    const owner = indexSnap.data() as TokenOwner | undefined;
+    const owner = indexSnap.data();
     if (owner !== undefined && (owner.uid !== userId || owner.deviceId !== deviceId)) {
       tx.delete(db.collection(USERS).doc(owner.uid).collection(DEVICES).doc(owner.deviceId));
     }
     const previousToken = deviceSnap.get('token') as unknown;
     if (typeof previousToken === 'string' && previousToken !== input.token) {
-      tx.delete(db.collection(DEVICE_TOKENS).doc(tokenKey(previousToken)));
+      tx.delete(tokenOwnerDocs(db).doc(tokenKey(previousToken)));
     }
     tx.set(deviceRef, {
       token: input.token,
@@ -85,8 +77,7 @@ export async function unregisterDevice(
     let deviceId = input.deviceId;
     let token = input.token;
     if (deviceId === undefined && token !== undefined) {
-      const owner = (await tx.get(db.collection(DEVICE_TOKENS).doc(tokenKey(token)))).data() as
-        TokenOwner | undefined;
+      const owner = (await tx.get(tokenOwnerDocs(db).doc(tokenKey(token)))).data();
       if (owner?.uid !== userId) return { removed: false };
       deviceId = owner.deviceId;
     }
@@ -96,8 +87,8 @@ export async function unregisterDevice(
     if (!deviceSnap.exists) return { removed: false };
     token ??= deviceSnap.get('token') as string | undefined;
     if (token !== undefined) {
-      const indexRef = db.collection(DEVICE_TOKENS).doc(tokenKey(token));
-      const owner = (await tx.get(indexRef)).data() as TokenOwner | undefined;
+      const indexRef = tokenOwnerDocs(db).doc(tokenKey(token));
+      const owner = (await tx.get(indexRef)).data();
       if (owner?.uid === userId && owner.deviceId === deviceId) tx.delete(indexRef);
     }
     tx.delete(deviceRef);

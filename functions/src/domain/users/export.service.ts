@@ -12,18 +12,7 @@ import type { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { DELIVERIES } from '../notifications/delivery.service';
-import { NOTIFICATIONS } from '../notifications/inbox.schema';
-import { EMAIL_SUPPRESSIONS, suppressionKey } from '../notifications/suppressions';
-import {
-  ACTIVITY,
-  PROJECTS,
-  TASKS,
-  USER_STATS,
-  USER_STATS_DAYS,
-  WORKSPACES,
-} from './account.service';
-import { DEVICES } from './devices.service';
+import { suppressionKey } from '../notifications/suppressions';
 import {
   USER_EXPORT_FORMAT,
   exportedProjectSchema,
@@ -36,7 +25,20 @@ import {
   type StoredDoc,
   type UserExport,
 } from './export.schema';
-import { USERS, resolvePreferences } from './preferences.service';
+import { resolvePreferences } from './preferences.service';
+import {
+  USERS,
+  DEVICES,
+  NOTIFICATIONS,
+  WORKSPACES,
+  PROJECTS,
+  TASKS,
+  ACTIVITY,
+  USER_STATS,
+  USER_STATS_DAYS,
+  DELIVERIES,
+  EMAIL_SUPPRESSIONS,
+} from '../../storage/collections';
 
 /** Documents read per query page: bounds the memory of an export whatever the user's history. */
 export const EXPORT_PAGE_SIZE = 500;

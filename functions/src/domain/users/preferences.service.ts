@@ -7,8 +7,7 @@ import {
   type NotificationPreferences,
   type PreferencesPatch,
 } from './preferences.schema';
-
-export const USERS = 'users';
+import { USERS } from '../../storage/collections';
 
 /**
  * Reads stored preferences over the defaults. A key that is missing — or, defensively, stored with

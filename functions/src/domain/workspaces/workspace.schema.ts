@@ -30,7 +30,8 @@ export interface WorkspaceDoc {
   ownerId: string;
   members: string[];
   roles: Record<string, WorkspaceRole>;
-  createdAt: Timestamp;
+  /** Absent on the first demo seeds (read as the epoch). */
+  createdAt?: Timestamp;
   /** Absent on documents written before it was kept. */
   updatedAt?: Timestamp;
 }

@@ -11,10 +11,10 @@ import type { Caller } from '../../core/operation';
 import type { QueryShape } from '../../core/query-shape';
 import { applyShape } from '../../core/query-shape';
 import { EPOCH, iso } from '../shared.schema';
-import { USERS } from '../users/preferences.service';
 import type { Workspace, WorkspaceDoc, WorkspaceRole } from './workspace.schema';
-
-export const WORKSPACES = 'workspaces';
+import { PROJECTS, USERS, WORKSPACES } from '../../storage/collections';
+import { isAlreadyExists } from '../../storage/already-exists';
+import { memberRemovalRef, projectDocs, workspaceDocs } from '../../storage/refs';
 
 export const MY_WORKSPACES_QUERY: QueryShape = {
   collection: WORKSPACES,
@@ -25,7 +25,7 @@ export const MY_WORKSPACES_QUERY: QueryShape = {
 
 /** The projects of one workspace a given user belongs to (to detach a leaving member). */
 export const WORKSPACE_PROJECTS_OF_MEMBER_QUERY: QueryShape = {
-  collection: 'projects',
+  collection: PROJECTS,
   equals: ['workspaceId'],
   arrayContains: 'members',
   orderBy: [],
@@ -45,11 +45,6 @@ export function toWorkspace(id: string, d: WorkspaceDoc): Workspace {
   };
 }
 
-/** gRPC ALREADY_EXISTS, as thrown by `create()` on an existing document. */
-export function isAlreadyExists(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && 'code' in e && e.code === 6;
-}
-
 export function roleOf(ws: WorkspaceDoc, uid: string): WorkspaceRole | undefined {
   return ws.members.includes(uid) ? (ws.roles[uid] ?? 'member') : undefined;
 }
@@ -64,9 +59,9 @@ export async function loadWorkspaceFor(
   workspaceId: string,
   caller: Caller,
 ): Promise<{ ws: WorkspaceDoc; role: WorkspaceRole | undefined }> {
-  const snap = await db.collection(WORKSPACES).doc(workspaceId).get();
-  if (!snap.exists) throw AppError.notFound(`Workspace ${workspaceId} not found`);
-  const ws = snap.data() as WorkspaceDoc;
+  const snap = await workspaceDocs(db).doc(workspaceId).get();
+  const ws = snap.data();
+  if (ws === undefined) throw AppError.notFound(`Workspace ${workspaceId} not found`);
   const role = roleOf(ws, caller.uid);
   if (role === undefined && !caller.admin) throw AppError.forbidden();
   return { ws, role };
@@ -91,10 +86,7 @@ export async function createWorkspace(
   owner: Caller,
   input: { id?: string | undefined; name: string; description: string },
 ): Promise<Workspace> {
-  const ref =
-    input.id === undefined
-      ? db.collection(WORKSPACES).doc()
-      : db.collection(WORKSPACES).doc(input.id);
+  const ref = input.id === undefined ? workspaceDocs(db).doc() : workspaceDocs(db).doc(input.id);
   const now = Timestamp.fromDate(clock.now());
   const doc: WorkspaceDoc = {
     name: input.name,
@@ -110,7 +102,8 @@ export async function createWorkspace(
     return toWorkspace(ref.id, doc);
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
-    const existing = (await ref.get()).data() as WorkspaceDoc;
+    const existing = (await ref.get()).data();
+    if (existing === undefined) throw e;
     if (existing.ownerId !== owner.uid)
       throw new AppError('CONFLICT', `Workspace ${ref.id} already exists`);
     return toWorkspace(ref.id, existing);
@@ -132,24 +125,24 @@ export async function listMyWorkspaces(
   uid: string,
   limit: number,
 ): Promise<Workspace[]> {
-  const snap = await applyShape(db.collection(WORKSPACES), MY_WORKSPACES_QUERY, {
+  const snap = await applyShape(workspaceDocs(db), MY_WORKSPACES_QUERY, {
     equals: {},
     arrayContains: uid,
   })
     .limit(limit)
     .get();
-  return snap.docs.map((d) => toWorkspace(d.id, d.data() as WorkspaceDoc));
+  return snap.docs.map((d) => toWorkspace(d.id, d.data()));
 }
 
 /** Reads a workspace inside a transaction: 404 if missing, 403 unless a member (or admin). */
 async function readForMember(
   tx: Transaction,
-  ref: DocumentReference,
+  ref: DocumentReference<WorkspaceDoc>,
   caller: Caller,
 ): Promise<{ ws: WorkspaceDoc; callerRole: WorkspaceRole | undefined }> {
   const snap = await tx.get(ref);
-  if (!snap.exists) throw AppError.notFound(`Workspace ${ref.id} not found`);
-  const ws = snap.data() as WorkspaceDoc;
+  const ws = snap.data();
+  if (ws === undefined) throw AppError.notFound(`Workspace ${ref.id} not found`);
   const callerRole = roleOf(ws, caller.uid);
   if (callerRole === undefined && !caller.admin) throw AppError.forbidden();
   return { ws, callerRole };
@@ -181,7 +174,7 @@ export async function addWorkspaceMember(
   role: WorkspaceRole,
 ): Promise<Workspace> {
   await assertUserExists(db, userId);
-  const ref = db.collection(WORKSPACES).doc(workspaceId);
+  const ref = workspaceDocs(db).doc(workspaceId);
   return db.runTransaction(async (tx) => {
     const { ws, callerRole } = await readForMember(tx, ref, caller);
     assertCanManage(callerRole, caller);
@@ -214,7 +207,7 @@ export async function changeWorkspaceRole(
   userId: string,
   role: WorkspaceRole,
 ): Promise<Workspace> {
-  const ref = db.collection(WORKSPACES).doc(workspaceId);
+  const ref = workspaceDocs(db).doc(workspaceId);
   return db.runTransaction(async (tx) => {
     const { ws, callerRole } = await readForMember(tx, ref, caller);
     assertCanManage(callerRole, caller);
@@ -242,16 +235,6 @@ export async function changeWorkspaceRole(
   });
 }
 
-/** Pending removals: what is left to do after a member was removed (tasks to unassign). */
-export const MEMBER_REMOVALS = 'memberRemovals';
-
-interface MemberRemovalDoc {
-  workspaceId: string;
-  userId: string;
-  projectIds: string[];
-  createdAt: Timestamp;
-}
-
 /**
  * Removes a member (or lets a member leave). The last owner cannot leave. In the same transaction
  * the member leaves every project of the workspace, and a project they owned passes to a
@@ -268,15 +251,14 @@ export async function removeWorkspaceMember(
   userId: string,
   detach: (projectIds: string[]) => Promise<void>,
 ): Promise<{ removed: boolean }> {
-  const ref = db.collection(WORKSPACES).doc(workspaceId);
-  const pending = db.collection(MEMBER_REMOVALS).doc(`${workspaceId}_${userId}`);
+  const ref = workspaceDocs(db).doc(workspaceId);
+  const pending = memberRemovalRef(db, workspaceId, userId);
   // The member's projects in this workspace, found by query before the transaction and re-read
   // by reference inside it (a project that gains them meanwhile is caught by the retry below).
-  const candidates = await applyShape(
-    db.collection('projects'),
-    WORKSPACE_PROJECTS_OF_MEMBER_QUERY,
-    { equals: { workspaceId }, arrayContains: userId },
-  ).get();
+  const candidates = await applyShape(projectDocs(db), WORKSPACE_PROJECTS_OF_MEMBER_QUERY, {
+    equals: { workspaceId },
+    arrayContains: userId,
+  }).get();
   const removed = await db.runTransaction(async (tx) => {
     const { ws, callerRole } = await readForMember(tx, ref, caller);
     const current = roleOf(ws, userId);
@@ -295,9 +277,9 @@ export async function removeWorkspaceMember(
     const refs = candidates.docs.map((d) => d.ref);
     // One transactional get per project (the embedded test server's transactional BatchGet is
     // unreliable when other transactions run at the same time).
-    const projects = (await Promise.all(refs.map((r) => tx.get(r)))).filter(
-      (p) => p.exists && (p.get('members') as string[] | undefined)?.includes(userId) === true,
-    );
+    const projects = (await Promise.all(refs.map((r) => tx.get(r))))
+      .map((snap) => ({ ref: snap.ref, id: snap.id, doc: snap.data() }))
+      .filter((p) => p.doc?.members.includes(userId) === true);
     // Who takes over the projects the member owned: a remaining workspace owner.
     const heir = Object.entries(ws.roles)
       .filter(([m, r]) => m !== userId && r === 'owner')
@@ -305,8 +287,8 @@ export async function removeWorkspaceMember(
       .sort()[0];
     const now = Timestamp.fromDate(clock.now());
     for (const project of projects) {
-      const members = (project.get('members') as string[]).filter((m) => m !== userId);
-      const owned = project.get('ownerId') === userId;
+      const members = (project.doc?.members ?? []).filter((m) => m !== userId);
+      const owned = project.doc?.ownerId === userId;
       if (owned && heir !== undefined && !members.includes(heir)) members.push(heir);
       tx.update(project.ref, {
         members,
@@ -322,19 +304,18 @@ export async function removeWorkspaceMember(
       roles,
       updatedAt: now,
     });
-    const removal: MemberRemovalDoc = {
+    tx.set(pending, {
       workspaceId,
       userId,
       projectIds: projects.map((d) => d.id),
       createdAt: now,
-    };
-    tx.set(pending, removal);
+    });
     return true;
   });
   // Also on a retry (removed already): whatever a crashed run left is still recorded.
-  const left = await pending.get();
-  if (left.exists) {
-    await detach((left.data() as MemberRemovalDoc).projectIds);
+  const left = (await pending.get()).data();
+  if (left !== undefined) {
+    await detach(left.projectIds);
     await pending.delete();
   }
   return { removed };

@@ -1,9 +1,9 @@
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { EmailMessage, Mailer } from '../../domain/notifications/channels';
+import { DEV_OUTBOX } from '../../storage/collections';
 
 /** Where local transports put what they would have sent (emails here have `kind: 'email'`). */
-export const DEV_OUTBOX = 'devOutbox';
 
 /** A captured email as stored in `devOutbox/{id}`. */
 export interface CapturedEmailDoc {

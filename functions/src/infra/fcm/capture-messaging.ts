@@ -1,8 +1,8 @@
 import type { Message } from 'firebase-admin/messaging';
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
-import { DEV_OUTBOX } from '../email/capture.mailer';
 import type { MessagingTransport } from './fcm.messenger';
+import { DEV_OUTBOX } from '../../storage/collections';
 
 /**
  * The FCM transport of local runs (a `demo-*` project): every message the real adapter built —

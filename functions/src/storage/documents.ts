@@ -1,0 +1,291 @@
+import { Timestamp } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import type { DigestScheduleDoc } from '../domain/digests/digest.schema';
+import type { InvitationDoc } from '../domain/invitations/invitation.schema';
+import type { NotificationCategory } from '../domain/notifications/channels';
+import type { DeliveryDoc } from '../domain/notifications/delivery-records';
+import type { NotificationDoc } from '../domain/notifications/inbox.schema';
+import type { ProjectDoc } from '../domain/projects/project.schema';
+import { JOB_TYPES, type JobRunDoc, type ScheduledJobDoc } from '../domain/scheduling/job.schema';
+import type { SweepErrorDoc } from '../domain/scheduling/sweep-errors';
+import type { TaskSearchDoc } from '../domain/search/task-search.service';
+import { DUE_MODES } from '../domain/tasks/recurrence.rule';
+import { taskPrioritySchema, taskStatusSchema, type TaskDoc } from '../domain/tasks/task.schema';
+import { workspaceRoleSchema, type WorkspaceDoc } from '../domain/workspaces/workspace.schema';
+
+/**
+ * The zod schema of every document the services read, each checked against the type the
+ * services use (`satisfies z.ZodType<XDoc>`). Objects are loose: fields a schema does not name
+ * (server bookkeeping, fields of a later version) are kept, never stripped. Documents clients may
+ * write admit everything firestore.rules admit; where the rules let a field be absent, the schema
+ * reads it as the value the services already treated a missing field as.
+ */
+
+const timestamp = z.instanceof(Timestamp);
+const nullableTimestamp = timestamp.nullable();
+const errorInfo = z.looseObject({ kind: z.string(), code: z.string(), message: z.string() });
+
+// ---- Client-writable collections -----------------------------------------------------------------
+
+/**
+ * `tasks/{id}`. The rules let a client create a task without description, assignee, due date,
+ * completion or recurrence: they read as '' and null. `updatedBy` is absent on tasks written before
+ * it was kept: null (a server change).
+ */
+export const taskDocSchema = z.looseObject({
+  title: z.string(),
+  description: z.string().default(''),
+  projectId: z.string(),
+  workspaceId: z.string(),
+  assigneeId: z.string().nullable().default(null),
+  createdBy: z.string(),
+  updatedBy: z.string().nullable().default(null),
+  status: taskStatusSchema,
+  priority: taskPrioritySchema,
+  dueDate: nullableTimestamp.default(null),
+  completedAt: nullableTimestamp.default(null),
+  recurrence: z
+    .looseObject({
+      rule: z.string(),
+      timezone: z.string(),
+      dueMode: z.enum(DUE_MODES).optional(),
+    })
+    .nullable()
+    .default(null),
+  deletedAt: nullableTimestamp.default(null),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+}) satisfies z.ZodType<TaskDoc>;
+
+/**
+ * `projects/{id}`: a details edit may drop the description; old documents lack the timestamps.
+ * Seeded documents may hold only members and workspace: no name ('') and no owner ('', nobody).
+ */
+export const projectDocSchema = z.looseObject({
+  name: z.string().default(''),
+  description: z.string().optional(),
+  workspaceId: z.string(),
+  ownerId: z.string().default(''),
+  members: z.array(z.string()),
+  createdAt: timestamp.optional(),
+  updatedAt: timestamp.optional(),
+}) satisfies z.ZodType<ProjectDoc>;
+
+/**
+ * `workspaces/{id}`: a details edit may drop the description; old documents lack the timestamps.
+ * Seeded documents may lack name ('') and owner ('', nobody).
+ */
+export const workspaceDocSchema = z.looseObject({
+  name: z.string().default(''),
+  description: z.string().optional(),
+  ownerId: z.string().default(''),
+  members: z.array(z.string()),
+  roles: z.record(z.string(), workspaceRoleSchema),
+  createdAt: timestamp.optional(),
+  updatedAt: timestamp.optional(),
+}) satisfies z.ZodType<WorkspaceDoc>;
+
+/** `users/{uid}/notifications/{id}`: the owner may only flip `read`. */
+export const notificationDocSchema = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  body: z.string(),
+  taskId: z.string().nullable(),
+  projectId: z.string().nullable(),
+  read: z.boolean(),
+  groupKey: z.string().nullable(),
+  createdAt: timestamp,
+  readAt: nullableTimestamp.optional(),
+}) satisfies z.ZodType<NotificationDoc>;
+
+// ---- Server-owned collections --------------------------------------------------------------------
+
+export const invitationDocSchema = z.looseObject({
+  workspaceId: z.string(),
+  workspaceName: z.string(),
+  email: z.string(),
+  role: workspaceRoleSchema,
+  status: z.enum(['pending', 'accepted', 'declined', 'revoked']),
+  invitedBy: z.string(),
+  inviterName: z.string().nullable(),
+  inviteeId: z.string().nullable(),
+  round: z.number(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  expiresAt: timestamp,
+  respondedAt: nullableTimestamp,
+  acceptedBy: z.string().nullable(),
+}) satisfies z.ZodType<InvitationDoc>;
+
+/** `deviceTokens/{hash(token)}`: the one device that holds a token. */
+export const tokenOwnerDocSchema = z.looseObject({ uid: z.string(), deviceId: z.string() });
+export type TokenOwnerDoc = z.infer<typeof tokenOwnerDocSchema>;
+
+export const taskSearchDocSchema = z.looseObject({
+  projectId: z.string(),
+  workspaceId: z.string(),
+  assigneeId: z.string().nullable(),
+  deleted: z.boolean(),
+  tokens: z.array(z.string()),
+  indexedAt: timestamp,
+}) satisfies z.ZodType<TaskSearchDoc>;
+
+/** `taskAssignments/{taskId}`: who the task is assigned to, since which write (ms). */
+export const assignmentDocSchema = z.looseObject({
+  assigneeId: z.string().nullable(),
+  sinceMs: z.number(),
+});
+export type AssignmentDoc = z.infer<typeof assignmentDocSchema>;
+
+/** `memberRemovals/{workspaceId}_{userId}`: the projects whose tasks are still to unassign. */
+export const memberRemovalDocSchema = z.looseObject({
+  workspaceId: z.string(),
+  userId: z.string(),
+  projectIds: z.array(z.string()),
+  createdAt: timestamp,
+});
+export type MemberRemovalDoc = z.infer<typeof memberRemovalDocSchema>;
+
+/** `backfills/{name}`: a resumable backfill's progress. */
+export const backfillCheckpointDocSchema = z.looseObject({
+  /** The last user finished; the run resumes after it. null: from the start. */
+  cursor: z.string().nullable(),
+  usersDone: z.number(),
+  startedAt: timestamp,
+  updatedAt: timestamp,
+  finishedAt: nullableTimestamp,
+});
+export type BackfillCheckpointDoc = z.infer<typeof backfillCheckpointDocSchema>;
+
+export const digestScheduleDocSchema = z.looseObject({
+  uid: z.string(),
+  period: z.enum(['daily', 'weekly']),
+  nextAt: nullableTimestamp,
+  localDate: z.string().nullable(),
+  lastLocalDate: z.string().nullable(),
+  timezone: z.string(),
+  hour: z.number(),
+  weekday: z.number(),
+  enabled: z.boolean(),
+  updatedAt: timestamp,
+}) satisfies z.ZodType<DigestScheduleDoc>;
+
+const deliveryStatus = z.enum(['pending', 'sending', 'sent', 'failed', 'skipped']);
+const channelState = z.looseObject({
+  status: deliveryStatus,
+  dueAt: timestamp,
+  heldReason: z.enum(['coalescing', 'quiet_hours', 'retry']).nullable(),
+  attempts: z.number(),
+  leaseUntil: nullableTimestamp,
+  sentAt: nullableTimestamp,
+  lastError: errorInfo.nullable(),
+  providerMessageId: z.string().nullable(),
+  coalescedInto: z.string().nullable(),
+  coalescedCount: z.number(),
+  skipReason: z.string().nullable(),
+  devices: z
+    .looseObject({ tokens: z.number(), sent: z.number(), failed: z.number(), pruned: z.number() })
+    .nullable(),
+});
+const NOTIFICATION_CATEGORIES = [
+  'task_assigned',
+  'task_unassigned',
+  'task_status_changed',
+  'task_completed',
+  'task_due_soon',
+  'task_overdue',
+  'daily_summary',
+  'weekly_summary',
+  'broadcast',
+  'custom',
+  'workspace_invitation',
+] as const satisfies readonly NotificationCategory[];
+
+export const deliveryDocSchema = z.looseObject({
+  recipientId: z.string(),
+  category: z.enum(NOTIFICATION_CATEGORIES),
+  groupKey: z.string(),
+  intentKey: z.string(),
+  channels: z.array(z.enum(['push', 'email'])),
+  push: channelState.nullable(),
+  email: channelState.nullable(),
+  status: deliveryStatus,
+  dueAt: timestamp,
+  leaseUntil: nullableTimestamp,
+  version: z.number(),
+  content: z.looseObject({
+    title: z.string(),
+    body: z.string(),
+    subject: z.string().nullable(),
+    taskId: z.string().nullable(),
+    projectId: z.string().nullable(),
+    data: z.record(z.string(), z.string()),
+    email: z.string().nullable(),
+  }),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  finishedAt: nullableTimestamp,
+  expireAt: nullableTimestamp,
+}) satisfies z.ZodType<DeliveryDoc>;
+
+const attemptRef = z.looseObject({
+  runId: z.string(),
+  baseRunId: z.string(),
+  attempt: z.number(),
+  scheduledFor: timestamp,
+  trigger: z.enum(['schedule', 'manual']),
+  requestedBy: z.string().nullable(),
+});
+
+export const scheduledJobDocSchema = z.looseObject({
+  taskType: z.enum(JOB_TYPES),
+  schedule: z.string(),
+  timezone: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+  description: z.string(),
+  enabled: z.boolean(),
+  nextRunAt: nullableTimestamp,
+  lastRunAt: nullableTimestamp,
+  lastStatus: z.enum(['success', 'failed']).nullable(),
+  lastSuccessAt: nullableTimestamp,
+  lastError: z.string().nullable(),
+  inFlight: attemptRef.nullable(),
+  pendingRetry: attemptRef.nullable(),
+  missedRuns: z.number(),
+  createdBy: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+}) satisfies z.ZodType<ScheduledJobDoc>;
+
+export const jobRunDocSchema = z.looseObject({
+  jobId: z.string(),
+  taskType: z.enum(JOB_TYPES),
+  trigger: z.enum(['schedule', 'manual']),
+  attempt: z.number(),
+  baseRunId: z.string(),
+  scheduledFor: timestamp,
+  startedAt: timestamp,
+  endedAt: nullableTimestamp,
+  durationMs: z.number().nullable(),
+  status: z.enum(['running', 'success', 'failed']),
+  error: z.string().nullable(),
+  willRetry: z.boolean(),
+  retryAt: nullableTimestamp,
+  leaseUntil: timestamp,
+  missedRuns: z.number(),
+  itemsActedOn: z.number().nullable(),
+  documentsRead: z.number().nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  requestedBy: z.string().nullable(),
+  expireAt: timestamp,
+}) satisfies z.ZodType<JobRunDoc>;
+
+export const sweepErrorDocSchema = z.looseObject({
+  sweep: z.string(),
+  path: z.string(),
+  error: z.string(),
+  attempts: z.number(),
+  quarantined: z.boolean(),
+  firstAt: timestamp,
+  lastAt: timestamp,
+}) satisfies z.ZodType<SweepErrorDoc>;
