@@ -13,6 +13,13 @@ export interface ErrorBody {
 
 /** Express/body-parser errors carry `type` and `status`; map the ones a client can cause. */
 function fromFrameworkError(err: unknown): AppError | undefined {
+  // The router decodes path parameters with decodeURIComponent: bytes that are not UTF-8 (a lone
+  // surrogate's WTF-8 bytes, a stray %FF) throw a URIError it marks 400.
+  if (err instanceof URIError && (err as URIError & { status?: unknown }).status === 400) {
+    return new AppError('VALIDATION_ERROR', 'The request path is not valid', [
+      { field: 'path', message: 'must be percent-encoded UTF-8' },
+    ]);
+  }
   if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
   switch (err.type) {
     case 'entity.parse.failed':

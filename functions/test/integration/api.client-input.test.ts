@@ -187,6 +187,26 @@ describe('unpaired UTF-16 surrogates are refused, naming the field', () => {
     expect([project.status, project.body.details?.[0]?.field]).toEqual([400, 'workspaceId']);
     expect(await snapshot()).toEqual(before);
   });
+
+  it('in a path segment: bytes that are not UTF-8 (a lone surrogate, WTF-8 encoded) are a 400', async () => {
+    const before = await snapshot();
+    for (const path of [
+      '/api/workspaces/a%ED%A0%80b',
+      '/api/tasks/%FF',
+      '/api/projects/%E0%A4%A',
+    ]) {
+      const res = await request(app).get(path).set('Authorization', ann.bearer);
+      expect([path, res.status, res.body.code]).toEqual([path, 400, 'VALIDATION_ERROR']);
+      expect(res.body.details).toEqual([
+        { field: 'path', message: 'must be percent-encoded UTF-8' },
+      ]);
+    }
+    const del = await request(app)
+      .delete('/api/tasks/a%ED%A0%80b')
+      .set('Authorization', ann.bearer);
+    expect(del.status).toBe(400);
+    expect(await snapshot()).toEqual(before);
+  });
 });
 
 describe('deeply nested input', () => {
