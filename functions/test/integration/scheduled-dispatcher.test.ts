@@ -3,11 +3,8 @@ import { Timestamp } from 'firebase-admin/firestore';
 import { FixedClock } from '../../src/core/clock';
 import { AppError } from '../../src/core/errors';
 import type { Caller } from '../../src/core/operation';
-import {
-  dispatchDueJobs,
-  runJobNow,
-  type DispatchReport,
-} from '../../src/domain/scheduling/dispatcher';
+import type { DispatchReport } from '../../src/domain/scheduling/dispatch-policy';
+import { dispatchDueJobs, runJobNow } from '../../src/domain/scheduling/dispatcher';
 import { customNotificationRunner } from '../../src/domain/scheduling/job-runners';
 import type { JobRunDoc, ScheduledJobDoc } from '../../src/domain/scheduling/job.schema';
 import { createJob } from '../../src/domain/scheduling/job.service';

@@ -12,7 +12,7 @@ import {
   occurrenceRunId,
   retryDelayMs,
   retryRunId,
-} from '../../src/domain/scheduling/dispatcher';
+} from '../../src/domain/scheduling/dispatch-policy';
 
 const HOUR = 3_600_000;
 

@@ -9,7 +9,7 @@ import {
   OLD_SENDS_QUERY,
   STALE_DEVICE_TOKENS_QUERY,
 } from './cleanup';
-import { DUE_JOBS_QUERY } from './dispatcher';
+import { DUE_JOBS_QUERY } from './dispatch-policy';
 import { JOBS_LIST_QUERY, RUNS_LIST_QUERY } from './job.service';
 import { SCHEDULED_JOBS, RUNS, SENDS } from '../../storage/collections';
 
