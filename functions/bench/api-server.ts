@@ -50,6 +50,9 @@ export interface ServerReady {
 /** Huge limits: the limiter does all its work (memory, Firestore publication) but never refuses. */
 const UNLIMITED = 1_000_000_000;
 
+/** The page of `GET /api/tasks` both targets answer (the app is asked for it with `limit`). */
+export const BENCH_PAGE = 20;
+
 /** The production defaults (RATE_LIMIT_*_PER_MINUTE), for the `limited` target. */
 export const PRODUCTION_LIMITS = { userPerMinute: 120, ipPerMinute: 300, webhookPerMinute: 600 };
 
@@ -149,7 +152,7 @@ function bareApp(db: Firestore): express.Express {
       projectId: typeof req.query.projectId === 'string' ? req.query.projectId : '',
       includeDeleted: false,
       sort: 'createdAt',
-      limit: 20,
+      limit: BENCH_PAGE,
     }).then((page) => res.json(page), next);
   });
   app.post('/api/tasks', (req: Request, res: Response, next: NextFunction) => {

@@ -8,6 +8,7 @@ import { getFirestore, Timestamp } from 'firebase-admin/firestore';
 import { AUTH_PROJECT_ID, startAuthEmulator } from '../test/support/auth-emulator';
 import { freePort, waitForHttp } from '../test/support/ports';
 import {
+  BENCH_PAGE,
   PRODUCTION_LIMITS,
   type LimiterWrites,
   type ServerReady,
@@ -146,15 +147,22 @@ async function seed(projectId: string, members: string[]): Promise<void> {
   const db = getFirestore(initializeApp({ projectId }, `seed-${projectId}`));
   const now = Timestamp.now();
   const batch = db.batch();
-  batch.set(db.collection(PROJECTS).doc('bench-project'), {
-    name: 'Bench',
-    description: '',
-    workspaceId: 'bench-workspace',
-    ownerId: uid,
-    members,
-    createdAt: now,
-    updatedAt: now,
-  });
+  // `bench-project` is listed (30 tasks, whatever ran before); `bench-writes` takes the created
+  // tasks, so a later listing round reads the same page as the first.
+  for (const [id, name] of [
+    ['bench-project', 'Bench'],
+    ['bench-writes', 'Bench writes'],
+  ] as const) {
+    batch.set(db.collection(PROJECTS).doc(id), {
+      name,
+      description: '',
+      workspaceId: 'bench-workspace',
+      ownerId: uid,
+      members,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
   for (let i = 0; i < 30; i++) {
     batch.set(db.collection(TASKS).doc(`bench-task-${String(i)}`), {
       title: `Task ${String(i)}`,
@@ -178,6 +186,36 @@ async function seed(projectId: string, members: string[]): Promise<void> {
   await db.terminate();
 }
 
+/**
+ * Deletes the tasks the write rounds created (`bench-writes`). The emulator's query cost grows with
+ * the collection, so without this every listing after a write round would read a bigger store
+ * than the ones before it, and the breakdown's `app` round (after the writes) would not compare
+ * with its other variants.
+ */
+async function deleteWrites(projectIds: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (const projectId of projectIds) {
+    const db = getFirestore(
+      initializeApp({ projectId }, `clean-${projectId}-${String(Date.now())}`),
+    );
+    for (;;) {
+      const page = await db
+        .collection(TASKS)
+        .where('projectId', '==', 'bench-writes')
+        .select()
+        .limit(500)
+        .get();
+      if (page.empty) break;
+      const batch = db.batch();
+      for (const doc of page.docs) batch.delete(doc.ref);
+      await batch.commit();
+      deleted += page.size;
+    }
+    await db.terminate();
+  }
+  return deleted;
+}
+
 function run(
   port: number,
   route: Route,
@@ -187,7 +225,7 @@ function run(
   const [method, urlPath] = route.split(' ') as ['GET' | 'POST', string];
   const url =
     urlPath === '/api/tasks' && method === 'GET'
-      ? `http://127.0.0.1:${String(port)}/api/tasks?projectId=bench-project`
+      ? `http://127.0.0.1:${String(port)}/api/tasks?projectId=bench-project&limit=${String(BENCH_PAGE)}`
       : `http://127.0.0.1:${String(port)}${urlPath}`;
   return autocannon({
     url,
@@ -201,7 +239,7 @@ function run(
     },
     body:
       method === 'POST'
-        ? JSON.stringify({ projectId: 'bench-project', title: 'Benchmarked' })
+        ? JSON.stringify({ projectId: 'bench-writes', title: 'Benchmarked' })
         : undefined,
   });
 }
@@ -322,6 +360,8 @@ async function main(): Promise<void> {
         await run(port(v), route, user.idToken, { ...options, duration: 1 });
       }
     }
+    const projectIds = targets.map((t) => t.projectId);
+    await deleteWrites(projectIds);
 
     const results: Measured[] = [];
     for (const route of options.limiterOnly ? [] : ROUTES) {
@@ -333,6 +373,8 @@ async function main(): Promise<void> {
         log(`${route} → ${v}`);
         (byVariant[v] ??= []).push(await run(port(v), route, user.idToken, options));
       }
+      if (route === 'POST /api/tasks')
+        log(`deleted ${String(await deleteWrites(projectIds))} written tasks`);
       for (const v of ['bare', 'app'] as const) {
         const [a, b] = byVariant[v] ?? [];
         if (a === undefined || b === undefined) continue;
@@ -364,7 +406,7 @@ async function main(): Promise<void> {
           server?.send(message);
         });
       const url = (v: Variant) =>
-        `http://127.0.0.1:${String(port(v))}/api/tasks?projectId=bench-project`;
+        `http://127.0.0.1:${String(port(v))}/api/tasks?projectId=bench-project&limit=${String(BENCH_PAGE)}`;
       for (const v of ['bare', 'app', 'no-limiter', 'no-verify', 'silent-log'] as const) {
         await ask({ cpu: 'start' });
         for (let i = 0; i < CPU_REQUESTS; i++) {

@@ -17,7 +17,11 @@ export interface RateLimiter {
 }
 
 export interface FirestoreRateLimiterOptions {
-  /** How often one instance publishes a key's count and reads the others' (ms). Default 1000. */
+  /**
+   * How often one instance publishes a key's count and reads the others' (ms). Default 1,100: a
+   * margin over one second, so millisecond clock resolution and the time between reading the clock
+   * and issuing the write never put two writes of one document under a second apart.
+   */
   syncIntervalMs?: number;
   /** Keys tracked in memory at most; the least recently used are forgotten. Default 10,000. */
   maxKeys?: number;
@@ -77,7 +81,7 @@ export function firestoreRateLimiter(
   logger: Logger,
   options: FirestoreRateLimiterOptions = {},
 ): FirestoreRateLimiter {
-  const syncIntervalMs = options.syncIntervalMs ?? 1000;
+  const syncIntervalMs = options.syncIntervalMs ?? 1100;
   const maxKeys = options.maxKeys ?? 10_000;
   const instanceId = options.instanceId ?? randomUUID().replaceAll('-', '').slice(0, 16);
   const states = new Map<string, KeyState>();
