@@ -4,7 +4,9 @@
  * proxy used to forward that header to its HTTP client, which refuses it, and answered 500
  * "An internal error occurred while proxying" before the function ran. The patch in `patches/`
  * drops the hop-by-hop `Expect` header (the emulator has already answered the 100 itself), so the
- * function's own answer — 413 for an oversized body — reaches the client.
+ * function's own answer — 413 for an oversized body — reaches the client. A second patch lets a
+ * path that is not percent-encoded UTF-8 reach the rewrite instead of failing the static-file
+ * lookup with 500.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,6 +71,23 @@ function postExpectingContinue(
     req.on('error', reject);
   });
 }
+
+describe('Hosting emulator static files in front of the rewrite', () => {
+  // Hosting looks for a static file before it applies the `/api/**` rewrite. A path whose
+  // percent-encoding is not UTF-8 (a lone surrogate's bytes, a stray %FF) made that lookup throw,
+  // and the emulator answered 500 before the function could refuse the path (400).
+  it('treats a path that is not percent-encoded UTF-8 as no file, so the rewrite applies', async () => {
+    /* eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS internals */
+    const provider = require('superstatic/lib/providers/fs') as (o: {
+      cwd: string;
+      public: string;
+    }) => (req: unknown, pathname: string) => Promise<unknown>;
+    const files = provider({ cwd: __dirname, public: '.' });
+    await expect(files({}, '/api/workspaces/a%ED%A0%80b')).resolves.toBeNull();
+    await expect(files({}, '/api/tasks/%FF')).resolves.toBeNull();
+    await expect(files({}, '/no-such-file.txt')).resolves.toBeNull();
+  });
+});
 
 describe('Hosting emulator rewrite to a function', () => {
   let fn: http.Server;
