@@ -4,7 +4,6 @@ import {
   type QueryDocumentSnapshot,
 } from 'firebase-admin/firestore';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import type { NotificationIntent } from '../notifications/channels';
 import {
   deliverNotification,
   loadRecipient,
@@ -12,24 +11,21 @@ import {
   type NotifierDeps,
   type Recipient,
 } from '../notifications/delivery.service';
-import { formatLocalDateTime, humanDuration } from '../notifications/email-templates';
 import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
 import {
-  DAY_MS,
   isArmable,
   overdueFields,
-  overdueKey,
   overdueVisit,
   planReminders,
   readBookkeeping,
   reminderFields,
-  reminderKey,
   reminderVisit,
   taskView,
   type ReminderState,
   type TaskView,
 } from './reminder.plan';
 import { TASKS } from '../../storage/collections';
+import { overdueIntent, reminderIntent } from './reminder-intents';
 
 /**
  * The two deadline sweeps: due-date reminders (every 5 minutes) and overdue notices (every 30
@@ -232,88 +228,6 @@ async function sweep(
   if (report.failures > 0 || !report.complete) log.warn(line, { ...report });
   else log.info(line, { ...report });
   return report;
-}
-
-const taskUrl = (deps: NotifierDeps, taskId: string) =>
-  `${deps.settings.publicBaseUrl}/tasks/${encodeURIComponent(taskId)}`;
-
-const localDue = (dueAtMs: number, r: Recipient) =>
-  formatLocalDateTime(new Date(dueAtMs), r.timezone, {
-    locale: r.locale ?? undefined,
-    withZone: false,
-  });
-
-/** The "due soon" notification of one lead time. */
-export function reminderIntent(
-  deps: NotifierDeps,
-  taskId: string,
-  task: TaskView & { dueAtMs: number },
-  leadMinutes: number,
-  recipient: Recipient,
-  nowMs: number,
-): NotificationIntent {
-  const left = task.dueAtMs - nowMs;
-  const when = left < 60_000 ? 'now' : `in ${humanDuration(left)}`;
-  return {
-    key: reminderKey(taskId, task.dueAtMs, leadMinutes, recipient.uid),
-    recipientId: recipient.uid,
-    category: 'task_due_soon',
-    title: 'Task due soon',
-    body: `"${task.title}" is due ${when} (${localDue(task.dueAtMs, recipient)})`,
-    taskId,
-    projectId: task.projectId,
-    groupKey: `task:${taskId}`,
-    data: {
-      dueDate: new Date(task.dueAtMs).toISOString(),
-      leadMinutes: String(leadMinutes),
-    },
-    email: {
-      kind: 'task_due',
-      category: 'task_due_soon',
-      taskTitle: task.title,
-      taskUrl: taskUrl(deps, taskId),
-      dueDate: new Date(task.dueAtMs),
-      timeZone: recipient.timezone,
-    },
-  };
-}
-
-/** The overdue notice (`followUpDay` null) or the follow-up of one day. */
-export function overdueIntent(
-  deps: NotifierDeps,
-  taskId: string,
-  task: TaskView & { dueAtMs: number },
-  followUpDay: number | null,
-  recipient: Recipient,
-  nowMs: number,
-): NotificationIntent {
-  const days = Math.floor((nowMs - task.dueAtMs) / DAY_MS);
-  const body =
-    followUpDay === null || days < 1
-      ? `"${task.title}" was due ${localDue(task.dueAtMs, recipient)}`
-      : `"${task.title}" has been overdue for ${days === 1 ? '1 day' : `${days} days`}`;
-  return {
-    key: overdueKey(taskId, task.dueAtMs, recipient.uid, followUpDay),
-    recipientId: recipient.uid,
-    category: 'task_overdue',
-    title: followUpDay === null ? 'Task overdue' : 'Task still overdue',
-    body,
-    taskId,
-    projectId: task.projectId,
-    groupKey: `task:${taskId}`,
-    data: {
-      dueDate: new Date(task.dueAtMs).toISOString(),
-      ...(followUpDay === null ? {} : { followUpDay: String(followUpDay) }),
-    },
-    email: {
-      kind: 'task_due',
-      category: 'task_overdue',
-      taskTitle: task.title,
-      taskUrl: taskUrl(deps, taskId),
-      dueDate: new Date(task.dueAtMs),
-      timeZone: recipient.timezone,
-    },
-  };
 }
 
 /**
