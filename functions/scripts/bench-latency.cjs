@@ -17,11 +17,7 @@
 'use strict';
 const { randomUUID } = require('node:crypto');
 
-const PROJECT_ID = process.env.GCLOUD_PROJECT || 'demo-taskflow';
-const FIRESTORE_HOST = process.env.FIRESTORE_EMULATOR_HOST || '127.0.0.1:8080';
-const AUTH_HOST = process.env.FIREBASE_AUTH_EMULATOR_HOST || '127.0.0.1:9099';
-const API = (process.env.TASKFLOW_API || 'http://127.0.0.1:5000/api').replace(/\/+$/, '');
-const PASSWORD = 'taskflow-demo';
+const { API, FIRESTORE_HOST, PROJECT_ID, signIn } = require('./stack-client.cjs');
 const GOAL = { p50: 2000, p95: 5000 };
 
 function parseArgs(argv) {
@@ -54,22 +50,6 @@ function parseArgs(argv) {
     i += 1;
   }
   return args;
-}
-
-async function signIn(email) {
-  const url = `http://${AUTH_HOST}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=fake-api-key`;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD, returnSecureToken: true }),
-  }).catch(() => {
-    throw new Error(
-      `the Auth emulator is not reachable at ${AUTH_HOST}: is \`npm start\` running?`,
-    );
-  });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`sign-in as ${email} failed: ${body.error?.message ?? res.status}`);
-  return { uid: body.localId, idToken: body.idToken };
 }
 
 function percentile(sorted, p) {
