@@ -11,7 +11,7 @@ export {
   dailyCleanup,
   dispatchScheduledJobs,
   spawnRecurringTasks,
-} from './functions/scheduled.functions';
+} from './functions/scheduling.schedules';
 export { quarterHourlyDigests, sendDigest } from './functions/digests.functions';
 export { sendBroadcastShard } from './functions/broadcast.functions';
 export { onUserCreated, onUserDeleted } from './functions/auth.triggers';

@@ -6,7 +6,7 @@ import {
   TASKS_ASSIGNED_TO_QUERY,
   TASKS_CREATED_BY_QUERY,
   USER_ACTIVITY_BY_TIME_QUERY,
-} from './analytics/stats.backfill';
+} from './analytics/stats-backfill.service';
 import { OPEN_DUE_TASKS_QUERY, USER_DAYS_QUERY } from './analytics/summary.service';
 import {
   BURST_QUERY,
@@ -26,14 +26,14 @@ import {
   MY_PROJECTS_QUERY,
   PROJECT_TASKS_OF_ASSIGNEE_QUERY,
 } from './projects/project.service';
-import { COMPLETED_TASKS_QUERY, OPEN_TASKS_BY_DUE_QUERY } from './digests/digest-content';
+import { COMPLETED_TASKS_QUERY, OPEN_TASKS_BY_DUE_QUERY } from './digests/digest-content.service';
 import { DUE_DIGESTS_QUERY } from './digests/digest-sweep.service';
 import { DUE_REMINDERS_QUERY, OVERDUE_CHECKS_QUERY } from './reminders/sweeps';
 import {
   MY_INVITATIONS_QUERY,
   WORKSPACE_INVITATIONS_QUERY,
 } from './invitations/invitation.service';
-import { SCHEDULING_QUERIES } from './scheduling/queries';
+import { SCHEDULING_QUERIES } from './scheduling/scheduling.query';
 import { TASK_SEARCH_QUERY } from './search/task-search.service';
 import { allTaskListShapes } from './tasks/task-list.query';
 import { EXPORT_QUERIES } from './users/export.service';
@@ -93,7 +93,7 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   MY_INVITATIONS_QUERY,
   // Task search (search/task-search.service.ts): candidates of some projects holding one token.
   TASK_SEARCH_QUERY,
-  // Scheduling (scheduling/queries.ts): the job dispatcher, jobs API, recurring tasks, cleanup.
+  // Scheduling (scheduling/scheduling.query.ts): the job dispatcher, jobs API, recurring tasks, cleanup.
   ...SCHEDULING_QUERIES,
   // Account deletion (account.service.ts): single-field filters, served by automatic indexes.
   { collection: 'tasks', equals: ['assigneeId'], orderBy: [] },

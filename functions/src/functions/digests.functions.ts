@@ -82,7 +82,7 @@ export const quarterHourlyDigests = onSchedule(
     const [{ getRuntime }, { enqueueDueDigests }, { recordJobRun }] = await Promise.all([
       import('../composition-root'),
       import('../domain/digests/digest-sweep.service'),
-      import('../domain/health/job-health'),
+      import('../domain/health/job-health.service'),
     ]);
     const { deps, logger } = getRuntime();
     const log = logger.child({

@@ -20,7 +20,7 @@ export const releaseDeliveries = onSchedule(
       await Promise.all([
         import('../composition-root'),
         import('../domain/notifications/delivery.service'),
-        import('../domain/health/job-health'),
+        import('../domain/health/job-health.service'),
       ]);
     const { deps, logger } = getRuntime();
     const log = logger.child({ function: 'releaseDeliveries', scheduleTime: event.scheduleTime });

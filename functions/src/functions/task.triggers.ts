@@ -5,7 +5,7 @@ import { TRIGGER_OPTIONS } from '../config/runtime-options';
 /**
  * `onTaskWritten`: every write to a task, delivered at least once and retried on failure. A thin
  * adapter: the event's before/after data goes through the task-write pipeline
- * (`domain/tasks/task-pipeline.ts`: notifications, reminders, analytics, recurrence, search — each
+ * (`domain/tasks/task-pipeline.service.ts`: notifications, reminders, analytics, recurrence, search — each
  * idempotent, each isolated); if any effect failed the event fails, after all of them ran, and is
  * retried.
  */
@@ -14,7 +14,7 @@ export const onTaskWritten = onDocumentWritten(
   async (event) => {
     const [{ getRuntime }, { runTaskPipeline }] = await Promise.all([
       import('../composition-root'),
-      import('../domain/tasks/task-pipeline'),
+      import('../domain/tasks/task-pipeline.service'),
     ]);
     const runtime = getRuntime();
     const taskId = event.params.taskId;

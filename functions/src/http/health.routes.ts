@@ -1,7 +1,7 @@
 import express from 'express';
 import { checkHealth } from '../domain/health/health.service';
-import { readJobRecords } from '../domain/health/job-health';
-import { readSweepErrors } from '../domain/scheduling/sweep-errors';
+import { readJobRecords } from '../domain/health/job-health.service';
+import { readSweepErrors } from '../domain/scheduling/sweep-errors.service';
 import type { Runtime } from '../runtime';
 
 /** `GET /health`: public; 200 when healthy or degraded, 503 when a dependency fails. */

@@ -1,5 +1,5 @@
 import escapeHtml from 'escape-html';
-import { UNSUBSCRIBE_TOKEN_TTL_SECONDS } from '../domain/notifications/unsubscribe';
+import { UNSUBSCRIBE_TOKEN_TTL_SECONDS } from '../domain/notifications/unsubscribe.service';
 
 /** Form field that marks a POST as the confirmation page's button (anything else is one-click). */
 export const PAGE_FIELD = 'via';

@@ -7,7 +7,7 @@ import {
   verifyUnsubscribeToken,
   type UnsubscribeSource,
   type UnsubscribeSubject,
-} from '../domain/notifications/unsubscribe';
+} from '../domain/notifications/unsubscribe.service';
 import type { Runtime } from '../runtime';
 import { requestLogger } from './locals';
 import { PAGE_FIELD, PAGE_VALUE, unsubscribePages } from './unsubscribe.pages';

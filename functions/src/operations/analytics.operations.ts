@@ -7,7 +7,7 @@ import {
   eventTypeSchema,
 } from '../domain/analytics/activity.schema';
 import { recordClientEvent } from '../domain/analytics/activity.service';
-import { summaryPeriodSchema } from '../domain/analytics/summary.periods';
+import { summaryPeriodSchema } from '../domain/analytics/summary-periods';
 import { computeUserSummary, userSummarySchema } from '../domain/analytics/summary.service';
 import { uid } from '../domain/shared.schema';
 import { success } from './fields';

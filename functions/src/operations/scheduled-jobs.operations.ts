@@ -125,7 +125,7 @@ export const runScheduledJobOp = defineOperation({
   input: z.strictObject({ taskId }),
   output: jobRunSchema.extend({ success, taskId: z.string(), nextRun: z.string().nullable() }),
   async handler({ taskId }, ctx) {
-    const { productionJobRunners } = await import('../domain/scheduling/job-runners');
+    const { productionJobRunners } = await import('../domain/scheduling/job-runners.service');
     const { runId, run, job } = await runJobNow(
       ctx.deps,
       ctx.logger,

@@ -20,11 +20,11 @@ import {
 import { checkedConverter } from './converter';
 import type { DigestScheduleDoc } from '../domain/digests/digest.schema';
 import type { InvitationDoc } from '../domain/invitations/invitation.schema';
-import type { DeliveryDoc } from '../domain/notifications/delivery-records';
+import type { DeliveryDoc } from '../domain/notifications/delivery-records.service';
 import type { NotificationDoc } from '../domain/notifications/inbox.schema';
 import type { ProjectDoc } from '../domain/projects/project.schema';
 import type { JobRunDoc, ScheduledJobDoc } from '../domain/scheduling/job.schema';
-import type { SweepErrorDoc } from '../domain/scheduling/sweep-errors';
+import type { SweepErrorDoc } from '../domain/scheduling/sweep-errors.service';
 import type { TaskSearchDoc } from '../domain/search/task-search.service';
 import type { TaskDoc } from '../domain/tasks/task.schema';
 import type { WorkspaceDoc } from '../domain/workspaces/workspace.schema';

@@ -7,7 +7,7 @@ import {
   recordTaskActivity,
   type TaskWriteEvent,
 } from '../../src/domain/analytics/activity.service';
-import { parseDay, type DayStats } from '../../src/domain/analytics/stats.model';
+import { parseDay, type DayStats } from '../../src/domain/analytics/stats-day';
 import { createTestFirestore } from '../support/firestore';
 import { recordingLogger } from '../support/runtime';
 

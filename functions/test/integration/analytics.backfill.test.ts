@@ -5,8 +5,8 @@ import {
   backfillAllUserStats,
   backfillUserStats,
   type BackfillUserResult,
-} from '../../src/domain/analytics/stats.backfill';
-import { parseDay, type DayStats } from '../../src/domain/analytics/stats.model';
+} from '../../src/domain/analytics/stats-backfill.service';
+import { parseDay, type DayStats } from '../../src/domain/analytics/stats-day';
 import { createTestFirestore } from '../support/firestore';
 import { recordingLogger } from '../support/runtime';
 

@@ -6,7 +6,7 @@ import { setRuntimeForTesting } from '../../src/composition-root';
 import { FixedClock } from '../../src/core/clock';
 import { clientActivityId } from '../../src/domain/analytics/activity.schema';
 import { recordClientEvent, recordTaskActivity } from '../../src/domain/analytics/activity.service';
-import { parseDay } from '../../src/domain/analytics/stats.model';
+import { parseDay } from '../../src/domain/analytics/stats-day';
 import { computeUserSummary } from '../../src/domain/analytics/summary.service';
 import { createApp } from '../../src/http/app';
 import { getUserSummary, recordAnalyticsEvent } from '../../src';

@@ -299,7 +299,7 @@ describe('GET /api/health and /api/openapi.json', () => {
   });
 
   it('reports the documents a sweep could not process (recorded, skipped, quarantined)', async () => {
-    const { recordSweepError } = await import('../../src/domain/scheduling/sweep-errors');
+    const { recordSweepError } = await import('../../src/domain/scheduling/sweep-errors.service');
     const rt = testRuntime(fs.db);
     for (let i = 0; i < 3; i++) {
       await recordSweepError(

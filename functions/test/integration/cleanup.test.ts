@@ -4,7 +4,7 @@ import {
   DEFAULT_CLEANUP_SETTINGS,
   runCleanup,
   type CleanupSettings,
-} from '../../src/domain/scheduling/cleanup';
+} from '../../src/domain/scheduling/cleanup.service';
 import { registerDevice, tokenKey } from '../../src/domain/users/devices.service';
 import { createTestFirestore } from '../support/firestore';
 import { recordingLogger } from '../support/runtime';

@@ -9,7 +9,7 @@ import * as index from '../../src/index';
 import * as params from '../../src/config/params';
 import { setRuntimeForTesting } from '../../src/composition-root';
 import { systemClock } from '../../src/core/clock';
-import { signUnsubscribeToken } from '../../src/domain/notifications/unsubscribe';
+import { signUnsubscribeToken } from '../../src/domain/notifications/unsubscribe.service';
 import { startAuthEmulator, type RunningEmulator } from '../support/auth-emulator';
 import { createTestFirestore, type TestFirestore } from '../support/firestore';
 import { taskDoc } from '../support/tasks';

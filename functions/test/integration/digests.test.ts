@@ -17,12 +17,8 @@ import {
 } from '../../src/domain/digests/digest-schedule.service';
 import { sendUserDigest } from '../../src/domain/digests/digest-send.service';
 import { enqueueDueDigests, type DigestQueue } from '../../src/domain/digests/digest-sweep.service';
-import {
-  addDays,
-  isoWeekday,
-  localDateOf,
-  localInstant,
-} from '../../src/domain/digests/digest-time';
+import { addDays, isoWeekday, localInstant } from '../../src/domain/digests/digest-time';
+import { localDateOf } from '../../src/core/time-zone';
 import { createUserProfile } from '../../src/domain/users/account.service';
 import type { NotificationPreferences } from '../../src/domain/users/preferences.schema';
 import { updatePreferences } from '../../src/domain/users/preferences.service';

@@ -1,6 +1,6 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { FixedClock } from '../../src/core/clock';
-import { JOB_HEALTH } from '../../src/domain/health/job-health';
+import { JOB_HEALTH } from '../../src/domain/health/job-health.service';
 import { notifierDeps, type NotifierDeps } from '../../src/domain/notifications/delivery.service';
 import { armTaskReminders } from '../../src/domain/reminders/arming';
 import { runOverdueJob, runReminderJob } from '../../src/domain/reminders/jobs';

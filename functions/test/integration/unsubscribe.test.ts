@@ -7,7 +7,7 @@ import {
   signUnsubscribeToken,
   unsubscribeLinks,
   type UnsubscribeScope,
-} from '../../src/domain/notifications/unsubscribe';
+} from '../../src/domain/notifications/unsubscribe.service';
 import { DEFAULT_PREFERENCES } from '../../src/domain/users/preferences.schema';
 import { createApp } from '../../src/http/app';
 import { operations } from '../../src/operations/registry';

@@ -18,12 +18,11 @@ import {
   MAX_PROJECTS_PER_DAY,
   applyDelta,
   emptyDay,
-  localDateOf,
-  safeZone,
   statsDelta,
   type DayStats,
-} from '../../src/domain/analytics/stats.model';
-import { periodWindow, startOfLocalDay } from '../../src/domain/analytics/summary.periods';
+} from '../../src/domain/analytics/stats-day';
+import { localDateOf, safeZone } from '../../src/core/time-zone';
+import { periodWindow, startOfLocalDay } from '../../src/domain/analytics/summary-periods';
 import {
   completionRateOf,
   hoursWorkedOf,

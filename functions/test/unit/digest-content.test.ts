@@ -4,7 +4,7 @@ import {
   isEmptyDigest,
   type DigestContent,
   type DigestList,
-} from '../../src/domain/digests/digest-content';
+} from '../../src/domain/digests/digest-content.service';
 import { digestWindow } from '../../src/domain/digests/digest-time';
 import { EMAIL_LIST_CAP, renderEmail } from '../../src/domain/notifications/email-templates';
 

@@ -5,14 +5,13 @@ import {
   digestWindow,
   isoWeekKey,
   isoWeekday,
-  localDateOf,
   localInstant,
   nextOccurrence,
   rangeLabel,
-  safeZone,
   startOfLocalDay,
   type DigestTiming,
 } from '../../src/domain/digests/digest-time';
+import { localDateOf, safeZone } from '../../src/core/time-zone';
 
 /**
  * When digests go out: local wall-clock hours to instants across the 2026 DST changes and in

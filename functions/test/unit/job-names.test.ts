@@ -1,5 +1,5 @@
 import * as index from '../../src/index';
-import { SCHEDULED_JOB_NAMES } from '../../src/domain/health/job-health';
+import { SCHEDULED_JOB_NAMES } from '../../src/domain/health/job-health.service';
 import { OVERDUE_JOB, REMINDER_JOB } from '../../src/domain/reminders/jobs';
 
 type Exported = { __endpoint?: { scheduleTrigger?: object } };

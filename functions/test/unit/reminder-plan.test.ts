@@ -1,5 +1,5 @@
 import { Timestamp } from 'firebase-admin/firestore';
-import { jobHealthStatus } from '../../src/domain/health/job-health';
+import { jobHealthStatus } from '../../src/domain/health/job-health.service';
 import { remindersAffected } from '../../src/domain/reminders/arming';
 import {
   DAY_MS,

@@ -6,7 +6,7 @@ import {
   customNotificationRunner,
   productionJobRunners,
   renderTemplate,
-} from '../../src/domain/scheduling/job-runners';
+} from '../../src/domain/scheduling/job-runners.service';
 import {
   JOB_PARAMETER_SCHEMAS,
   SUPPORTED_JOB_TYPES,

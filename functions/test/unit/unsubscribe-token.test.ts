@@ -9,7 +9,7 @@ import {
   unsubscribeLinks,
   verifyUnsubscribeToken,
   type UnsubscribeScope,
-} from '../../src/domain/notifications/unsubscribe';
+} from '../../src/domain/notifications/unsubscribe.service';
 
 const KEY = 'unit-test-unsubscribe-key-0123456789';
 const NOW = '2026-11-23T10:00:00Z';

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { parseOrThrow } from '../../core/validation';
 import { parseStoredTask, type StoredTask, type TaskEffect } from '../tasks/task-write';
-import { assertEventSubjects } from './event-subjects';
+import { assertEventSubjects } from './event-subjects.service';
 import {
   MAX_EVENT_DATA_BYTES,
   clientActivityId,
@@ -18,14 +18,9 @@ import {
   type ActivitySource,
   type TaskEventType,
 } from './activity.schema';
-import {
-  dayHasRoomFor,
-  dayIncrement,
-  dayRef,
-  localDateOf,
-  safeZone,
-  statsDelta,
-} from './stats.model';
+import { dayHasRoomFor, statsDelta } from './stats-day';
+import { dayIncrement, dayRef } from './stats.service';
+import { localDateOf, safeZone } from '../../core/time-zone';
 import { USERS, ACTIVITY } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
 

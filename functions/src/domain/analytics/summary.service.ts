@@ -2,19 +2,20 @@ import { FieldPath, Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { parseDay, safeZone, type DayStats } from './stats.model';
+import { parseDay, type DayStats } from './stats-day';
+import { safeZone } from '../../core/time-zone';
 import {
   daysBetween,
   periodWindow,
   summaryPeriodSchema,
   type PeriodWindow,
   type SummaryPeriod,
-} from './summary.periods';
+} from './summary-periods';
 import { USERS, TASKS, USER_STATS, USER_STATS_DAYS } from '../../storage/collections';
 
 /**
  * The user summary (`GET /api/analytics/user-summary`), computed from the user's day
- * documents ({@link import('./stats.model')}) of the current period and the matching part of the
+ * documents ({@link import('./stats.service')}) of the current period and the matching part of the
  * previous one — at most 14 documents for a week, 62 for a month — plus the profile (time zone)
  * and one count query for overdue tasks. Never the user's history.
  */

@@ -7,7 +7,8 @@ import {
   type NotificationPreferences,
 } from '../users/preferences.schema';
 import { DIGEST_PERIODS, type DigestScheduleDoc } from './digest.schema';
-import { nextOccurrence, safeZone, type DigestPeriod, type DigestTiming } from './digest-time';
+import { nextOccurrence, type DigestPeriod, type DigestTiming } from './digest-time';
+import { safeZone } from '../../core/time-zone';
 import { USERS, DIGEST_SCHEDULE } from '../../storage/collections';
 import { digestScheduleConverter } from '../../storage/refs';
 

@@ -21,10 +21,11 @@ import {
   tasksDigestContent,
   type DigestContentSource,
   type DigestTask,
-} from './digest-content';
+} from './digest-content.service';
 import { DIGEST_CATEGORY, scheduleDocId } from './digest-schedule.service';
 import { digestIntentKey } from './digest-sweep.service';
-import { digestKey, digestWindow, safeZone } from './digest-time';
+import { digestKey, digestWindow } from './digest-time';
+import { safeZone } from '../../core/time-zone';
 import { DIGEST_SCHEDULE, DIGESTS } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
 

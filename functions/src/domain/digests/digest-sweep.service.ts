@@ -3,9 +3,10 @@ import { Timestamp, type Firestore, type QueryDocumentSnapshot } from 'firebase-
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
+import { errorMessage, recordSweepError } from '../scheduling/sweep-errors.service';
 import { type DigestJob, type DigestScheduleDoc } from './digest.schema';
-import { digestKey, localDateOf, nextOccurrence, safeZone, type DigestPeriod } from './digest-time';
+import { digestKey, nextOccurrence, type DigestPeriod } from './digest-time';
+import { localDateOf, safeZone } from '../../core/time-zone';
 import { DIGEST_SCHEDULE } from '../../storage/collections';
 import { digestScheduleDocs } from '../../storage/refs';
 

@@ -1,4 +1,5 @@
 import { formatInTimeZone } from 'date-fns-tz';
+import { localDateOf } from '../../core/time-zone';
 
 /**
  * When digests go out, in each user's own zone. Pure functions of dates, hours and IANA
@@ -20,17 +21,6 @@ export type DigestPeriod = 'daily' | 'weekly';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
-
-/** `zone` if the runtime knows it, else UTC (a stored profile is not trusted to be valid). */
-export function safeZone(zone: unknown): string {
-  if (typeof zone !== 'string' || zone === '') return 'UTC';
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone;
-  } catch {
-    return 'UTC';
-  }
-}
 
 function civilMs(date: string): number {
   const [y = NaN, m = NaN, d = NaN] = date.split('-').map(Number);
@@ -61,11 +51,6 @@ export function isoWeekKey(date: string): string {
   const year = new Date(thursday).getUTCFullYear();
   const week = Math.floor((thursday - Date.UTC(year, 0, 1)) / DAY_MS / 7) + 1;
   return `${year}-W${String(week).padStart(2, '0')}`;
-}
-
-/** The local date (`yyyy-MM-dd`) of `instant` in `zone`. */
-export function localDateOf(instant: Date, zone: string): string {
-  return civilDate(wallClock(zone)(instant.getTime()));
 }
 
 const wallClocks = new Map<string, (ms: number) => number>();

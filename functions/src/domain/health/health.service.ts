@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/clock';
-import { jobHealthStatus, type JobHealthDoc } from './job-health';
+import { jobHealthStatus, type JobHealthDoc } from './job-health.service';
 
 /** One dependency probe: resolves when the dependency answered, rejects otherwise. */
 export type Probe = () => Promise<void>;

@@ -16,10 +16,10 @@ import {
   type Member,
   type NotifierDeps,
   type Recipient,
-} from './delivery-records';
+} from './delivery-records.service';
 import { renderEmail } from './email-templates';
 import { isSuppressed } from './suppressions';
-import { unsubscribeLinks } from './unsubscribe';
+import { unsubscribeLinks } from './unsubscribe.service';
 import { USERS, DEVICES, DEVICE_TOKENS } from '../../storage/collections';
 
 /**

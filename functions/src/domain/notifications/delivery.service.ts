@@ -21,7 +21,7 @@ import {
   type HeldReason,
   type NotifierDeps,
   type Recipient,
-} from './delivery-records';
+} from './delivery-records.service';
 import { attemptChannel, recordStates, type ChannelAttempt } from './delivery-send';
 import { addInboxItem } from './inbox.service';
 import type { NotificationSettings } from './settings';
@@ -40,12 +40,12 @@ import { isAlreadyExists } from '../../storage/already-exists';
  * finished (both channels in one update). The token index is read only for a device the app wrote
  * itself, a suppressed address is looked up (absent: a missing lookup) before an email.
  *
- * Held records are sent by {@link releaseDueDeliveries} (`delivery-release.ts`), which claims each
+ * Held records are sent by {@link releaseDueDeliveries} (`delivery-release.service.ts`), which claims each
  * attempt with `create()` of `deliveries/{id}/claims/v{version}`.
  */
 
-export * from './delivery-records';
-export { releaseDueDeliveries, type ReleaseReport } from './delivery-release';
+export * from './delivery-records.service';
+export { releaseDueDeliveries, type ReleaseReport } from './delivery-release.service';
 
 /** The engine's deps from an operation's or trigger's deps and its logger. */
 export function notifierDeps(

@@ -13,10 +13,10 @@ import {
   type ChannelOutcome,
   type NotifierDeps,
 } from './delivery.service';
-import { taskIntent } from './task-notifier';
+import { taskIntent } from './task-notifier.service';
 import type { OutcomeCounts } from './broadcast-plan';
 import { startBroadcast } from './broadcast.service';
-import { currentAssignmentVersion } from './task-assignment';
+import { currentAssignmentVersion } from './task-assignment.service';
 import { DEVICE_TOKENS, TASKS, DELIVERIES } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
 

@@ -33,7 +33,7 @@ import {
   type Parsed,
   type SuppressionReason,
 } from './sendgrid-events';
-import { applyUnsubscribe } from './unsubscribe';
+import { applyUnsubscribe } from './unsubscribe.service';
 import { DELIVERIES, EMAIL_SUPPRESSIONS } from '../../storage/collections';
 
 /** The engine's delivery records (`delivery.service.ts`); named here to avoid an import cycle. */

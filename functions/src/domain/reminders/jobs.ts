@@ -1,5 +1,5 @@
 import type { NotifierDeps } from '../notifications/delivery.service';
-import { recordJobRun, type ScheduledJobName } from '../health/job-health';
+import { recordJobRun, type ScheduledJobName } from '../health/job-health.service';
 import { runOverdueSweep, runReminderSweep, type SweepOptions, type SweepReport } from './sweeps';
 
 /** The scheduled sweeps: their function's name (`jobHealth/{name}`), period, run budget. */

@@ -11,7 +11,7 @@ import {
   type NotifierDeps,
   type Recipient,
 } from '../notifications/delivery.service';
-import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
+import { errorMessage, recordSweepError } from '../scheduling/sweep-errors.service';
 import {
   isArmable,
   overdueFields,

@@ -3,7 +3,7 @@ import { FieldValue, Timestamp, type DocumentReference } from 'firebase-admin/fi
 import { AppError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { applyShape } from '../../core/query-shape';
-import { recordSweepError } from './sweep-errors';
+import { recordSweepError } from './sweep-errors.service';
 import { countCronRuns, nextCronRun } from './cron';
 import {
   JOB_PARAMETER_SCHEMAS,

@@ -22,7 +22,7 @@ export const JOB_TYPES = [
 export type TaskType = (typeof JOB_TYPES)[number];
 
 /**
- * The types the API accepts: those with a runner in `productionJobRunners` (job-runners.ts),
+ * The types the API accepts: those with a runner in `productionJobRunners` (job-runners.service.ts),
  * so that no job is created that could never run. A type joins this list in the same change
  * that adds its runner (a unit test checks the two agree).
  */

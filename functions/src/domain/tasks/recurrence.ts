@@ -6,7 +6,7 @@ import {
 } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { errorMessage, recordSweepError } from '../scheduling/sweep-errors';
+import { errorMessage, recordSweepError } from '../scheduling/sweep-errors.service';
 import {
   nextOccurrence,
   occurrenceTaskId,

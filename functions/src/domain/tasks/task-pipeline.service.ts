@@ -1,7 +1,7 @@
 import { recordActivityEffect } from '../analytics/activity.service';
-import { notifyEffect } from '../notifications/task-notifier';
+import { notifyEffect } from '../notifications/task-notifier.service';
 import { armRemindersEffect } from '../reminders/arming';
-import { withQuarantine } from '../scheduling/sweep-errors';
+import { withQuarantine } from '../scheduling/sweep-errors.service';
 import { indexSearchEffect } from '../search/task-search.service';
 import { scheduleRecurrenceEffect } from './recurrence';
 import {

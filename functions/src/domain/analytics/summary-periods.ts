@@ -1,6 +1,6 @@
 import { fromZonedTime } from 'date-fns-tz';
 import { z } from 'zod';
-import { localDateOf } from './stats.model';
+import { localDateOf } from '../../core/time-zone';
 
 /**
  * Summary periods, in the user's own time zone, as calendar dates (yyyy-MM-dd — the ids of the

@@ -8,7 +8,7 @@ import {
   OLD_RUNS_QUERY,
   OLD_SENDS_QUERY,
   STALE_DEVICE_TOKENS_QUERY,
-} from './cleanup';
+} from './cleanup.service';
 import { DUE_JOBS_QUERY } from './dispatch-policy';
 import { JOBS_LIST_QUERY, RUNS_LIST_QUERY } from './job.service';
 import { SCHEDULED_JOBS, RUNS, SENDS } from '../../storage/collections';

@@ -15,7 +15,7 @@ import {
   type SweepReport,
 } from '../reminders/sweeps';
 import { sendUserDigest } from '../digests/digest-send.service';
-import { localDateOf, safeZone } from '../digests/digest-time';
+import { localDateOf, safeZone } from '../../core/time-zone';
 import {
   RUN_RETENTION_DAYS,
   SUPPORTED_JOB_TYPES,

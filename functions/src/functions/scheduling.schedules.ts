@@ -7,7 +7,7 @@ import {
   STALE_DEVICE_DAYS,
 } from '../config/params';
 import { SCHEDULE_OPTIONS } from '../config/runtime-options';
-import type { ScheduledJobName } from '../domain/health/job-health';
+import type { ScheduledJobName } from '../domain/health/job-health.service';
 
 /**
  * The scheduling engine's Cloud Scheduler entry points. Cloud Scheduler fires each
@@ -31,7 +31,7 @@ async function recorded(
 ): Promise<void> {
   const [{ getRuntime }, { recordJobRun }] = await Promise.all([
     import('../composition-root'),
-    import('../domain/health/job-health'),
+    import('../domain/health/job-health.service'),
   ]);
   const { deps } = getRuntime();
   let outcome: { summary: Record<string, unknown>; error?: string };
@@ -63,7 +63,7 @@ export const dispatchScheduledJobs = onSchedule(
     const [{ getRuntime }, { dispatchDueJobs }, { productionJobRunners }] = await Promise.all([
       import('../composition-root'),
       import('../domain/scheduling/dispatcher'),
-      import('../domain/scheduling/job-runners'),
+      import('../domain/scheduling/job-runners.service'),
     ]);
     const { deps, logger } = getRuntime();
     const log = logger.child({
@@ -129,7 +129,7 @@ export const dailyCleanup = onSchedule(
   async (event) => {
     const [{ getRuntime }, { DEFAULT_CLEANUP_SETTINGS, runCleanup }] = await Promise.all([
       import('../composition-root'),
-      import('../domain/scheduling/cleanup'),
+      import('../domain/scheduling/cleanup.service'),
     ]);
     const { deps, logger } = getRuntime();
     await recorded('dailyCleanup', 24 * 60 * MINUTE_SECONDS, async () => {

@@ -6,7 +6,7 @@ import {
   type DeliverResult,
   type NotifierDeps,
 } from './delivery.service';
-import { recordAssigneeChange } from './task-assignment';
+import { recordAssigneeChange } from './task-assignment.service';
 import { notificationsForTaskWrite, type TaskNotification, type TaskState } from './task-events';
 
 const STATUS_LABEL = { todo: 'To do', in_progress: 'In progress', done: 'Done' } as const;
@@ -34,7 +34,7 @@ export function describeTaskNotification(
 /**
  * The idempotency key of one task notification. It names the write by the task's `updatedAt`
  * (the same in every redelivery of the event); for an assignment, the write that began it
- * (`task-assignment.ts`), which `notifyTaskAssignment` finds too and therefore never duplicates
+ * (`task-assignment.service.ts`), which `notifyTaskAssignment` finds too and therefore never duplicates
  * the trigger's notice. The event id is the fallback for documents without one.
  */
 export function taskNotificationKey(

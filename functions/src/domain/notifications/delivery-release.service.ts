@@ -13,7 +13,7 @@ import {
   type Member,
   type NotifierDeps,
   loadRecipient,
-} from './delivery-records';
+} from './delivery-records.service';
 import { attemptChannel, failure, recordStates, type ChannelAttempt } from './delivery-send';
 import { DELIVERIES, CLAIMS } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';

@@ -8,8 +8,8 @@ import {
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import type { QueryShape } from '../../core/query-shape';
-import { safeZone } from '../digests/digest-time';
-import { DEFAULT_TIMEZONE } from '../users/account.service';
+import { safeZone } from '../../core/time-zone';
+import { DEFAULT_TIMEZONE } from '../../core/time-zone';
 import { resolvePreferences } from '../users/preferences.service';
 import type { NotificationPreferences } from '../users/preferences.schema';
 import type {
@@ -22,7 +22,7 @@ import type {
 } from './channels';
 import { CATEGORY_PREFERENCE, type Channel } from './delivery-policy';
 import type { NotificationSettings } from './settings';
-import type { UnsubscribeScope } from './unsubscribe';
+import type { UnsubscribeScope } from './unsubscribe.service';
 import { USERS, DELIVERIES } from '../../storage/collections';
 
 /**

@@ -15,16 +15,9 @@ import {
   parseTaskSnapshot,
   type TaskSnapshot,
 } from './activity.service';
-import {
-  applyDelta,
-  dayDocument,
-  dayRef,
-  emptyDay,
-  localDateOf,
-  safeZone,
-  statsDelta,
-  type DayStats,
-} from './stats.model';
+import { applyDelta, emptyDay, statsDelta, type DayStats } from './stats-day';
+import { dayDocument, dayRef } from './stats.service';
+import { localDateOf, safeZone } from '../../core/time-zone';
 import { USERS, TASKS, ACTIVITY, USER_STATS, USER_STATS_DAYS } from '../../storage/collections';
 import { backfillRef } from '../../storage/refs';
 import type { BackfillCheckpointDoc } from '../../storage/documents';

@@ -1,8 +1,4 @@
-import { formatInTimeZone } from 'date-fns-tz';
-import { FieldValue, Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
-import { DEFAULT_TIMEZONE } from '../users/account.service';
 import { WORK_EVENT_TYPES, type ActivitySource } from './activity.schema';
-import { USER_STATS, USER_STATS_DAYS } from '../../storage/collections';
 
 /**
  * Per-user, per-local-day statistics: `userStats/{uid}/days/{yyyy-MM-dd}`, the date being the
@@ -101,48 +97,6 @@ export function statsDelta(event: {
   return { counters };
 }
 
-/** `zone` if it is a valid IANA zone, else UTC (a stored profile is not trusted to be valid). */
-export function safeZone(zone: unknown): string {
-  if (typeof zone !== 'string' || zone === '') return DEFAULT_TIMEZONE;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone;
-  } catch {
-    return DEFAULT_TIMEZONE;
-  }
-}
-
-/** The local date (yyyy-MM-dd) of `instant` in `zone`. */
-export function localDateOf(instant: Date, zone: string): string {
-  return formatInTimeZone(instant, zone, 'yyyy-MM-dd');
-}
-
-/** `userStats/{userId}/days/{date}`. */
-export function dayRef(db: Firestore, userId: string, date: string) {
-  return db.collection(USER_STATS).doc(userId).collection(USER_STATS_DAYS).doc(date);
-}
-
-/**
- * The set-merge of one event into its day document: counters by `increment`, the project by
- * `arrayUnion` (only when `withProject`, i.e. the day has room or already has it).
- */
-export function dayIncrement(
-  userId: string,
-  date: string,
-  delta: StatsDelta,
-  withProject: boolean,
-  now: Date,
-): DocumentData {
-  const update: DocumentData = { userId, date, updatedAt: Timestamp.fromDate(now) };
-  for (const [counter, n] of Object.entries(delta.counters)) {
-    if (n !== 0) update[counter] = FieldValue.increment(n);
-  }
-  if (withProject && delta.projectId !== undefined) {
-    update.projects = FieldValue.arrayUnion(delta.projectId);
-  }
-  return update;
-}
-
 /** Whether a day that holds `projects` records `projectId` too. */
 export function dayHasRoomFor(projects: readonly string[], projectId: string): boolean {
   return projects.includes(projectId) || projects.length < MAX_PROJECTS_PER_DAY;
@@ -160,7 +114,10 @@ export function applyDelta(day: DayStats, delta: StatsDelta): void {
 }
 
 /** A stored day document read tolerantly: missing or malformed counters read as 0. */
-export function parseDay(date: string, data: DocumentData | undefined): DayStats {
+export function parseDay(
+  date: string,
+  data: Readonly<Record<string, unknown>> | undefined,
+): DayStats {
   const day = emptyDay(date);
   if (data === undefined) return day;
   for (const c of DAY_COUNTERS) {
@@ -170,10 +127,4 @@ export function parseDay(date: string, data: DocumentData | undefined): DayStats
   const projects: unknown = data.projects;
   if (Array.isArray(projects)) day.projects = projects.filter((p) => typeof p === 'string');
   return day;
-}
-
-/** The stored form of a recomputed day (the backfill writes it whole). */
-export function dayDocument(userId: string, day: DayStats, now: Date): DocumentData {
-  const { date, projects, ...counters } = day;
-  return { userId, date, ...counters, projects, updatedAt: Timestamp.fromDate(now) };
 }
