@@ -1,4 +1,5 @@
 import type { Operation } from '../src/core/operation';
+import { replaceBetween } from './markdown';
 
 /**
  * docs/api-reference.md, rendered from the OpenAPI document the `api` function serves
@@ -291,19 +292,7 @@ export function renderCallableMap(operations: readonly Operation[]): string {
   ].join('\n');
 }
 
-/** `doc` with the text between `markers` replaced by `content`. */
-export function replaceBetween(
-  doc: string,
-  markers: readonly [string, string],
-  content: string,
-): string {
-  const start = doc.indexOf(markers[0]);
-  const end = doc.indexOf(markers[1]);
-  if (start === -1 || end < start) throw new Error(`missing marker ${markers[0]}`);
-  return `${doc.slice(0, start + markers[0].length)}\n\n${content}\n\n${doc.slice(end)}`;
-}
-
 /** The README with its generated callable list brought up to date. */
 export function updateReadme(readme: string, operations: readonly Operation[]): string {
-  return replaceBetween(readme, CALLABLE_MAP_MARKERS, renderCallableMap(operations));
+  return replaceBetween(readme, CALLABLE_MAP_MARKERS, renderCallableMap(operations), 'README.md');
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Operation } from '../src/core/operation';
 import type { QueryShape } from '../src/core/query-shape';
+import { replaceBetween } from './markdown';
 
 /**
  * The generated parts of docs/flutter.md: one section per callable (from the operation registry)
@@ -156,27 +157,17 @@ export function renderClientQueries(queries: readonly QueryShape[]): string {
   ].join('\n');
 }
 
-/** `doc` with the text between `markers` replaced by `content`. */
-export function replaceBetween(
-  doc: string,
-  markers: readonly [string, string],
-  content: string,
-): string {
-  const start = doc.indexOf(markers[0]);
-  const end = doc.indexOf(markers[1]);
-  if (start === -1 || end < start) throw new Error(`docs/flutter.md lacks ${markers[0]}`);
-  return `${doc.slice(0, start + markers[0].length)}\n\n${content}\n\n${doc.slice(end)}`;
-}
-
 /** The guide with both generated parts brought up to date. */
 export function updateGuide(
   doc: string,
   operations: readonly Operation[],
   queries: readonly QueryShape[],
 ): string {
+  const name = 'docs/flutter.md';
   return replaceBetween(
-    replaceBetween(doc, CALLABLES_MARKERS, renderCallableReference(operations)),
+    replaceBetween(doc, CALLABLES_MARKERS, renderCallableReference(operations), name),
     QUERIES_MARKERS,
     renderClientQueries(queries),
+    name,
   );
 }
