@@ -540,9 +540,9 @@ const EXPLANATION = `How it is counted:
 - "schedule docs read (report)" is the sweep's own count of the taskSchedules documents its
   range queries returned (SweepReport.schedulesRead); "task docs read (report)" the tasks it then
   read, one batched read per page (SweepReport.tasksRead); "reads billed to sweep" adds empty
-  pages and the assignee profiles it reads; "all docs read (server)" counts every document the embedded server returned
-  (BatchGetDocuments found + RunQuery documents), the notification engine's included: profile,
-  devices, token-index entries. Empty queries are shown apart (Firestore bills one read each).
+  pages and the assignee profiles it reads; "all docs read (server)" counts every document the
+  embedded server returned (BatchGetDocuments found + RunQuery documents), the notification
+  engine's included: profile, devices, token-index entries. Empty queries are shown apart (Firestore bills one read each).
 - "docs written" = writes of successful Commits: the inbox item, the push and email delivery
   records (created, then updated when sent) and the schedule's update (never the task).
 - "… again" runs the same sweep once more at the same instant: nothing may be due any more.
