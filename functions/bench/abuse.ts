@@ -1,11 +1,16 @@
 import { deleteApp, initializeApp } from 'firebase-admin/app';
-import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import {
+  getFirestore,
+  Timestamp,
+  type DocumentReference,
+  type Firestore,
+} from 'firebase-admin/firestore';
 import { FixedClock } from '../src/core/clock';
 import { spawnDueOccurrences, type DueOccurrencesReport } from '../src/domain/tasks/recurrence';
 import { recurrenceRuleProblem } from '../src/domain/tasks/recurrence.rule';
 import { documentsRead, documentsWritten, startCountingFirestore } from './counting-firestore';
 import { batchedWriter } from './support';
-import { TASKS } from '../src/storage/collections';
+import { TASK_SCHEDULES, TASKS } from '../src/storage/collections';
 
 /**
  * The abuse benchmark of the recurring-task sweep (`npm run bench:abuse`):
@@ -59,18 +64,30 @@ function series(owner: string, due: string, rule = 'FREQ=DAILY'): Record<string,
     deletedAt: null,
     createdAt: at,
     updatedAt: at,
-    recurrenceNextAt: at,
   };
 }
 
+/** A series task `id` and its schedule, armed for its due date (as the task trigger leaves it). */
+function armed(
+  db: Firestore,
+  id: string,
+  task: Record<string, unknown>,
+): [DocumentReference, Record<string, unknown>][] {
+  return [
+    [db.doc(`${TASKS}/${id}`), task],
+    [db.doc(`${TASK_SCHEDULES}/${id}`), { recurrenceNextAt: task.dueDate }],
+  ];
+}
+
 async function clear(db: Firestore): Promise<void> {
-  for (;;) {
-    const page = await db.collection(TASKS).limit(400).get();
-    if (page.empty) return;
-    const batch = db.batch();
-    for (const d of page.docs) batch.delete(d.ref);
-    await batch.commit();
-  }
+  for (const collection of [TASKS, TASK_SCHEDULES])
+    for (;;) {
+      const page = await db.collection(collection).limit(400).get();
+      if (page.empty) break;
+      const batch = db.batch();
+      for (const d of page.docs) batch.delete(d.ref);
+      await batch.commit();
+    }
 }
 
 interface Tick {
@@ -94,17 +111,14 @@ async function main(): Promise<void> {
   // (a) the flood.
   const writer = batchedWriter(db);
   for (let i = 0; i < options.flood; i++) {
-    await writer.set([
-      [
-        db.doc(`${TASKS}/flood-${String(i)}`),
-        series('mallory', '1970-01-01T09:00:00Z', WORST_RULE),
-      ],
-    ]);
+    await writer.set(
+      armed(db, `flood-${String(i)}`, series('mallory', '1970-01-01T09:00:00Z', WORST_RULE)),
+    );
   }
   for (let i = 0; i < options.others; i++) {
-    await writer.set([
-      [db.doc(`${TASKS}/user-${String(i)}`), series(`user-${String(i)}`, '2026-03-23T09:00:00Z')],
-    ]);
+    await writer.set(
+      armed(db, `user-${String(i)}`, series(`user-${String(i)}`, '2026-03-23T09:00:00Z')),
+    );
   }
   await writer.close();
   const ticks: Tick[] = [];
@@ -125,7 +139,9 @@ async function main(): Promise<void> {
   }
   const othersServed = (
     await Promise.all(
-      Array.from({ length: options.others }, (_, i) => db.doc(`${TASKS}/user-${String(i)}`).get()),
+      Array.from({ length: options.others }, (_, i) =>
+        db.doc(`${TASK_SCHEDULES}/user-${String(i)}`).get(),
+      ),
     )
   ).filter((d) => typeof d.get('recurrenceNextId') === 'string').length;
   const spawnedForMallory =
@@ -136,13 +152,13 @@ async function main(): Promise<void> {
   await clear(db);
   clock.set(NOW);
   const seed = batchedWriter(db);
-  await seed.set([
-    [db.doc(`${TASKS}/poison`), { ...series('mallory', '0001-01-01T00:00:00Z'), seriesId: 'a/b' }],
-  ]);
+  await seed.set(
+    armed(db, 'poison', { ...series('mallory', '0001-01-01T00:00:00Z'), seriesId: 'a/b' }),
+  );
   for (let i = 0; i < options.healthy; i++) {
-    await seed.set([
-      [db.doc(`${TASKS}/h-${String(i)}`), series(`u${String(i % 1000)}`, '2026-03-23T09:00:00Z')],
-    ]);
+    await seed.set(
+      armed(db, `h-${String(i)}`, series(`u${String(i % 1000)}`, '2026-03-23T09:00:00Z')),
+    );
   }
   await seed.close();
   server.reset();

@@ -26,15 +26,16 @@ import {
 import { benchDigestSweep, type DigestSweepBenchResult } from './digest-sweep';
 import { prng, seedUsers } from './seed';
 import { benchSettings, countingLogger, countingMailer, batchedWriter } from './support';
-import { TASKS } from '../src/storage/collections';
+import { TASK_SCHEDULES, TASKS } from '../src/storage/collections';
 
 /**
  * The scheduling benchmark: what the reminder, overdue and digest sweeps cost
  * when only a few of many documents are due.
  *
  * Seeds N tasks (default 100,000; batched writes, not measured) assigned to a pool of users with
- * profiles and devices (seed.ts), with the bookkeeping the task trigger's arming writes
- * (`nextReminderAt`, `reminders`, `overdueCheckAt`, `overdueNotice`: reminder.plan.ts): 1% due for
+ * profiles and devices (seed.ts), with the schedules the task trigger's arming writes
+ * (`taskSchedules/{taskId}`: `nextReminderAt`, `reminders`, `overdueCheckAt`, `overdueNotice`,
+ * reminder.plan.ts; none for a task never armed): 1% due for
  * a reminder now (the 1 h reminder of a task due in 55–60 minutes), another 1% due for their first
  * overdue notice (fell due in the last 30 minutes), the rest armed in the future (due later, or
  * overdue and already noticed: follow-up tomorrow) or not armed at all (done, no due date). Then
@@ -118,7 +119,7 @@ interface TaskSeed {
 }
 
 /**
- * Writes `count` tasks `tasks/bench-task-{n}` with the bookkeeping arming would have written
+ * Writes `count` tasks `tasks/bench-task-{n}` and the schedules arming would have written
  * (see the module comment), in batches of 500, `concurrency` in flight. Deterministic: task n is
  * due for a reminder when n % 100 = 0 and for an overdue notice when n % 100 = 50.
  */
@@ -150,7 +151,8 @@ async function seedTasks(
     let status = random() < 0.7 ? 'todo' : 'in_progress';
     let dueAtMs: number | null = null;
     let assignee = assigneeId;
-    let bookkeeping: Record<string, unknown>;
+    /** The task's schedule; null: never armed (no document). */
+    let bookkeeping: Record<string, unknown> | null;
     if (n % 100 === 0 || n % 100 === 50) {
       const reminder = n % 100 === 0;
       if (reminder) {
@@ -212,12 +214,16 @@ async function seedTasks(
       mix.done++;
     } else {
       if (random() < 0.5) assignee = null;
-      bookkeeping = { ...reminderFields(null, null), ...overdueFields(null, null) };
+      bookkeeping = null;
       mix.undated++;
     }
+    const id = `bench-task-${String(n).padStart(width, '0')}`;
     await writer.set([
+      ...(bookkeeping === null
+        ? []
+        : [[db.collection(TASK_SCHEDULES).doc(id), bookkeeping] as const]),
       [
-        db.collection(TASKS).doc(`bench-task-${String(n).padStart(width, '0')}`),
+        db.collection(TASKS).doc(id),
         {
           title: `Bench task ${n}`,
           description: '',
@@ -234,7 +240,6 @@ async function seedTasks(
           deletedAt: null,
           createdAt,
           updatedAt: createdAt,
-          ...bookkeeping,
         },
       ],
     ]);
@@ -264,6 +269,8 @@ interface SweepRun {
   sendEachCalls: number;
   emails: number;
   perDue: {
+    /** The sweep's own schedule reads (`report.schedulesRead`) ÷ due: the goal is ≤ 1.1. */
+    scheduleReads: number;
     /** The sweep's own task reads (`report.tasksRead`) ÷ due: the goal is ≤ 1.1. */
     taskReads: number;
     /** What the sweep reports as billed to it (tasks, empty pages, profiles) ÷ due. */
@@ -360,6 +367,7 @@ async function main(): Promise<void> {
       sendEachCalls: messaging.counts.sendEachCalls - sendEachBefore,
       emails: mailer.sent - mailsBefore,
       perDue: {
+        scheduleReads: per(report.schedulesRead),
         taskReads: per(report.tasksRead),
         sweepReads: per(report.documentsRead),
         allReads: per(documentsRead(counts)),
@@ -369,7 +377,8 @@ async function main(): Promise<void> {
       logs: { levels: { ...logger.state.levels }, problems: [...logger.state.problems] },
     };
     log(
-      `  ${label}: ${report.tasksRead} tasks read, ${report.acted} delivered in ` +
+      `  ${label}: ${report.schedulesRead} schedules and ${report.tasksRead} tasks read, ` +
+        `${report.acted} delivered in ` +
         `${(wallMs / 1000).toFixed(1)} s`,
     );
     return result;
@@ -389,16 +398,25 @@ async function main(): Promise<void> {
 
   const problems: string[] = [];
   for (const r of [reminders, overdue]) {
+    if (r.report.schedulesRead !== r.due)
+      problems.push(`${r.label}: ${r.report.schedulesRead} schedules read, ${r.due} due`);
     if (r.report.tasksRead !== r.due)
       problems.push(`${r.label}: ${r.report.tasksRead} tasks read, ${r.due} due`);
+    if (r.perDue.scheduleReads > 1.1)
+      problems.push(
+        `${r.label}: ${r.perDue.scheduleReads} schedule reads per due task (goal ≤ 1.1)`,
+      );
     if (r.report.acted !== r.due)
       problems.push(`${r.label}: ${r.report.acted} delivered, ${r.due} due`);
     if (r.perDue.taskReads > 1.1)
       problems.push(`${r.label}: ${r.perDue.taskReads} task reads per due task (goal ≤ 1.1)`);
   }
   for (const r of [remindersAgain, overdueAgain])
-    if (r.report.tasksRead !== 0 || r.report.acted !== 0)
-      problems.push(`${r.label}: ${r.report.tasksRead} tasks read, ${r.report.acted} delivered`);
+    if (r.report.schedulesRead !== 0 || r.report.tasksRead !== 0 || r.report.acted !== 0)
+      problems.push(
+        `${r.label}: ${r.report.schedulesRead} schedules and ${r.report.tasksRead} tasks read, ` +
+          `${r.report.acted} delivered`,
+      );
   for (const r of [reminders, remindersAgain, overdue, overdueAgain]) {
     if (r.report.failures > 0 || !r.report.complete)
       problems.push(`${r.label}: ${r.report.failures} failures, complete ${r.report.complete}`);
@@ -470,6 +488,8 @@ function sweepTable(tasks: number, runs: readonly SweepRun[]): string {
   const rows: [string, (r: SweepRun) => string][] = [
     ['tasks in collection', () => fmt(tasks)],
     ['due tasks', (r) => fmt(r.due)],
+    ['schedule docs read (report)', (r) => fmt(r.report.schedulesRead)],
+    ['  ÷ due (goal ≤ 1.1)', (r) => (r.due === 0 ? '–' : r.perDue.scheduleReads.toFixed(2))],
     ['task docs read (report)', (r) => fmt(r.report.tasksRead)],
     ['  ÷ due (goal ≤ 1.1)', (r) => (r.due === 0 ? '–' : r.perDue.taskReads.toFixed(2))],
     ['  pages (queries)', (r) => fmt(r.report.pages)],
@@ -517,13 +537,14 @@ function digestTable(d: DigestSweepBenchResult): string {
 }
 
 const EXPLANATION = `How it is counted:
-- "task docs read (report)" is the sweep's own count of task documents its range queries
-  returned (SweepReport.tasksRead); "reads billed to sweep" adds empty pages and the assignee
-  profiles it reads; "all docs read (server)" counts every document the embedded server returned
-  (BatchGetDocuments found + RunQuery documents), the notification engine's included: profile,
-  devices, token-index entries. Empty queries are shown apart (Firestore bills one read each).
+- "schedule docs read (report)" is the sweep's own count of the taskSchedules documents its
+  range queries returned (SweepReport.schedulesRead); "task docs read (report)" the tasks it then
+  read, one batched read per page (SweepReport.tasksRead); "reads billed to sweep" adds empty
+  pages and the assignee profiles it reads; "all docs read (server)" counts every document the
+  embedded server returned (BatchGetDocuments found + RunQuery documents), the notification
+  engine's included: profile, devices, token-index entries. Empty queries are shown apart (Firestore bills one read each).
 - "docs written" = writes of successful Commits: the inbox item, the push and email delivery
-  records (created, then updated when sent) and the task's bookkeeping update.
+  records (created, then updated when sent) and the schedule's update (never the task).
 - "… again" runs the same sweep once more at the same instant: nothing may be due any more.
 - Seeding (batched writes of 500, 4 in flight) is excluded from every count. Wall time includes
   the in-process emulator's work (its CPU is shown apart), which real Firestore would not put on

@@ -67,7 +67,7 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   // Admin broadcasts (broadcast.service.ts): the audience counted, then paged by document id.
   BROADCAST_AUDIENCE_QUERY,
   // The reminder and overdue sweeps (reminders/sweeps.ts): a range and sort on one server-owned
-  // instant, served by its automatic single-field index (no composite index, no exemption).
+  // instant of taskSchedules, served by its automatic single-field index (no composite index).
   DUE_REMINDERS_QUERY,
   OVERDUE_CHECKS_QUERY,
   // Analytics: a task's last recorded start (trigger), a summary's days and overdue count, the

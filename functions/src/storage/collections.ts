@@ -31,6 +31,12 @@ export const TASKS = 'tasks';
 export const TASK_SEARCH = 'taskSearch';
 /** `taskAssignments/{taskId}`: the assignment a task's notices are keyed on. */
 export const TASK_ASSIGNMENTS = 'taskAssignments';
+/**
+ * `taskSchedules/{taskId}`: when the reminder, overdue and recurrence sweeps must next look at a
+ * task, and what they already sent. Written by the task trigger and the sweeps, never by a client
+ * and never into the task itself, so keeping it fires no task trigger.
+ */
+export const TASK_SCHEDULES = 'taskSchedules';
 
 // ---- Analytics -----------------------------------------------------------------------------------
 export const ACTIVITY = 'activity';

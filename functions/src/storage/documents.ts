@@ -137,6 +137,40 @@ export const assignmentDocSchema = z.looseObject({
 });
 export type AssignmentDoc = z.infer<typeof assignmentDocSchema>;
 
+/**
+ * `taskSchedules/{taskId}`: the server's bookkeeping of one task's deadlines and recurrence, each
+ * group written by its own module (absent until then; null when cleared):
+ * - reminders (reminders/reminder.plan.ts): `nextReminderAt`, when the reminder sweep must next
+ *   look at the task; `reminders`, the lead times (minutes) still to send and already sent for one
+ *   due date and assignee; `overdueCheckAt`, when the overdue sweep must next look; `overdueNotice`,
+ *   the day of the last overdue notice sent for one due date and assignee;
+ * - recurrence (tasks/recurrence.ts): `recurrenceNextAt`, when the on_due sweep must spawn the
+ *   next occurrence; `recurrenceNextId`, the occurrence already spawned from this task;
+ *   `recurrenceDeferredDue`, the due date a deferred series was armed for.
+ * The `…At` instants are top-level so each sweep reads only what is due with one range query.
+ */
+export const taskScheduleDocSchema = z.looseObject({
+  nextReminderAt: nullableTimestamp.optional(),
+  reminders: z
+    .looseObject({
+      dueAt: timestamp,
+      assigneeId: z.string(),
+      pending: z.array(z.number()),
+      sent: z.array(z.number()),
+    })
+    .nullable()
+    .optional(),
+  overdueCheckAt: nullableTimestamp.optional(),
+  overdueNotice: z
+    .looseObject({ dueAt: timestamp, assigneeId: z.string(), lastDay: z.number() })
+    .nullable()
+    .optional(),
+  recurrenceNextAt: nullableTimestamp.optional(),
+  recurrenceNextId: z.string().nullable().optional(),
+  recurrenceDeferredDue: nullableTimestamp.optional(),
+});
+export type TaskScheduleDoc = z.infer<typeof taskScheduleDocSchema>;
+
 /** `memberRemovals/{workspaceId}_{userId}`: the projects whose tasks are still to unassign. */
 export const memberRemovalDocSchema = z.looseObject({
   workspaceId: z.string(),

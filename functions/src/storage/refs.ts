@@ -12,6 +12,7 @@ import {
   SCHEDULED_JOBS,
   SWEEP_ERRORS,
   TASK_ASSIGNMENTS,
+  TASK_SCHEDULES,
   TASK_SEARCH,
   TASKS,
   USERS,
@@ -32,6 +33,7 @@ import {
   type AssignmentDoc,
   type BackfillCheckpointDoc,
   type MemberRemovalDoc,
+  type TaskScheduleDoc,
   type TokenOwnerDoc,
   assignmentDocSchema,
   backfillCheckpointDocSchema,
@@ -45,6 +47,7 @@ import {
   scheduledJobDocSchema,
   sweepErrorDocSchema,
   taskDocSchema,
+  taskScheduleDocSchema,
   taskSearchDocSchema,
   tokenOwnerDocSchema,
   workspaceDocSchema,
@@ -63,6 +66,7 @@ export const notificationConverter = checkedConverter<NotificationDoc>(notificat
 export const invitationConverter = checkedConverter<InvitationDoc>(invitationDocSchema);
 export const tokenOwnerConverter = checkedConverter<TokenOwnerDoc>(tokenOwnerDocSchema);
 export const taskSearchConverter = checkedConverter<TaskSearchDoc>(taskSearchDocSchema);
+export const taskScheduleConverter = checkedConverter<TaskScheduleDoc>(taskScheduleDocSchema);
 export const assignmentConverter = checkedConverter<AssignmentDoc>(assignmentDocSchema);
 export const memberRemovalConverter = checkedConverter<MemberRemovalDoc>(memberRemovalDocSchema);
 export const backfillCheckpointConverter = checkedConverter<BackfillCheckpointDoc>(
@@ -107,6 +111,12 @@ export const tokenOwnerDocs = (db: Firestore): Collection<typeof tokenOwnerConve
 
 export const taskSearchDocs = (db: Firestore): Collection<typeof taskSearchConverter> =>
   db.collection(TASK_SEARCH).withConverter(taskSearchConverter);
+
+export const taskScheduleDocs = (db: Firestore): Collection<typeof taskScheduleConverter> =>
+  db.collection(TASK_SCHEDULES).withConverter(taskScheduleConverter);
+/** `taskSchedules/{taskId}`: the schedule of one task (same id as the task). */
+export const taskScheduleRef = (db: Firestore, taskId: string): Doc<typeof taskScheduleConverter> =>
+  taskScheduleDocs(db).doc(taskId);
 
 export const assignmentRef = (db: Firestore, taskId: string): Doc<typeof assignmentConverter> =>
   db.collection(TASK_ASSIGNMENTS).doc(taskId).withConverter(assignmentConverter);

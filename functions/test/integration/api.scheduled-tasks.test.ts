@@ -191,9 +191,9 @@ describe('scheduled tasks API', () => {
       deletedAt: null,
       createdAt: due,
       updatedAt: due,
-      // Armed by the task trigger in production (reminders/arming.ts).
-      overdueCheckAt: due,
     });
+    // Armed by the task trigger in production (reminders/arming.ts), in the task's schedule.
+    await fs.db.doc('taskSchedules/late').set({ overdueCheckAt: due });
     const { taskId } = (
       await create({
         taskType: 'overdue_check',

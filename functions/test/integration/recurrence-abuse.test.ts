@@ -19,6 +19,7 @@ beforeEach(() => {
 afterEach(() => fs.clear());
 afterAll(() => fs.dispose());
 
+/** A daily on_due series task, due in 1970 (its schedule armed for its due date: {@link seed}). */
 function armedTask(overrides: DocumentData = {}): DocumentData {
   return {
     title: 'Daily',
@@ -36,9 +37,23 @@ function armedTask(overrides: DocumentData = {}): DocumentData {
     deletedAt: null,
     createdAt: ts('2026-03-20T10:00:00Z'),
     updatedAt: ts('2026-03-20T10:00:00Z'),
-    recurrenceNextAt: ts('1970-01-01T09:00:00Z'),
     ...overrides,
   };
+}
+
+/**
+ * Writes each task and its schedule armed at `armedAt` (default: its due date), as the task
+ * trigger leaves an on_due series.
+ */
+async function seed(...tasks: [id: string, data: DocumentData, armedAt?: Timestamp][]) {
+  const batch = fs.db.batch();
+  for (const [id, data, armedAt] of tasks) {
+    batch.set(fs.db.doc(`tasks/${id}`), data);
+    batch.set(fs.db.doc(`taskSchedules/${id}`), {
+      recurrenceNextAt: armedAt ?? (data.dueDate as Timestamp),
+    });
+  }
+  await batch.commit();
 }
 
 async function tasks(): Promise<Map<string, DocumentData>> {
@@ -47,7 +62,7 @@ async function tasks(): Promise<Map<string, DocumentData>> {
 }
 
 it('a daily series due in 1970 spawns one task, due after now, and no catch-up chain', async () => {
-  await fs.db.doc('tasks/old').set(armedTask());
+  await seed(['old', armedTask()]);
   const first = await spawnDueOccurrences(fs.db, clock, { limit: 50 });
   expect(first.spawned).toBe(1);
   const all = await tasks();
@@ -57,19 +72,17 @@ it('a daily series due in 1970 spawns one task, due after now, and no catch-up c
 });
 
 it("one user's many due series cannot starve another user's series", async () => {
-  const batch = fs.db.batch();
-  for (let i = 0; i < 30; i++) {
-    batch.set(fs.db.doc(`tasks/flood-${String(i).padStart(2, '0')}`), armedTask());
-  }
-  batch.set(
-    fs.db.doc('tasks/bob-1'),
-    armedTask({
-      createdBy: 'bob',
-      dueDate: ts('2026-03-23T09:00:00Z'),
-      recurrenceNextAt: ts('2026-03-23T09:00:00Z'),
-    }),
+  await seed(
+    ...Array.from(
+      { length: 30 },
+      (_, i) => [`flood-${String(i).padStart(2, '0')}`, armedTask()] as [string, DocumentData],
+    ),
+    [
+      'bob-1',
+      armedTask({ createdBy: 'bob', dueDate: ts('2026-03-23T09:00:00Z') }),
+      ts('2026-03-23T09:00:00Z'),
+    ],
   );
-  await batch.commit();
   const report = await spawnDueOccurrences(fs.db, clock, { limit: 20, perOwnerLimit: 5 });
   expect(report.spawned).toBe(6); // five of alice's, bob's one
   expect([...(await tasks()).keys()]).toContain('bob-1_20260324T090000Z');
@@ -82,14 +95,14 @@ it("one user's many due series cannot starve another user's series", async () =>
 
 it('a poisoned task is skipped and recorded; healthy ones are processed; it is disarmed at last', async () => {
   // A series id with a slash cannot name a document: every attempt to spawn from it throws.
-  await fs.db.doc('tasks/poison').set(
-    armedTask({
-      seriesId: 'a/b',
-      dueDate: ts('0001-01-01T00:00:00Z'),
-      recurrenceNextAt: ts('0001-01-01T00:00:00Z'),
-    }),
+  await seed(
+    [
+      'poison',
+      armedTask({ seriesId: 'a/b', dueDate: ts('0001-01-01T00:00:00Z') }),
+      ts('0001-01-01T00:00:00Z'),
+    ],
+    ['healthy', armedTask({ createdBy: 'bob' })],
   );
-  await fs.db.doc('tasks/healthy').set(armedTask({ createdBy: 'bob' }));
   const report = await spawnDueOccurrences(fs.db, clock, { limit: 50 });
   expect(report.spawned).toBe(1);
   expect(report.failures).toBe(1);
@@ -100,16 +113,19 @@ it('a poisoned task is skipped and recorded; healthy ones are processed; it is d
   // Further runs retry it, then give up on it: disarmed, so it no longer sorts first forever.
   await spawnDueOccurrences(fs.db, clock, { limit: 50 });
   await spawnDueOccurrences(fs.db, clock, { limit: 50 });
-  expect((await fs.db.doc('tasks/poison').get()).get('recurrenceNextAt')).toBeNull();
+  expect((await fs.db.doc('taskSchedules/poison').get()).get('recurrenceNextAt')).toBeNull();
   const recorded = (await fs.db.collection('sweepErrors').get()).docs[0]?.data();
   expect(recorded).toMatchObject({ attempts: 3, quarantined: true });
 });
 
 it('an unknown zone does not stop the sweep: evaluated in UTC with a warning', async () => {
-  await fs.db
-    .doc('tasks/zone')
-    .set(armedTask({ recurrence: { rule: 'FREQ=DAILY', timezone: 'Foo/Bar', dueMode: 'on_due' } }));
-  await fs.db.doc('tasks/healthy').set(armedTask({ createdBy: 'bob' }));
+  await seed(
+    [
+      'zone',
+      armedTask({ recurrence: { rule: 'FREQ=DAILY', timezone: 'Foo/Bar', dueMode: 'on_due' } }),
+    ],
+    ['healthy', armedTask({ createdBy: 'bob' })],
+  );
   const report = await spawnDueOccurrences(fs.db, clock, { limit: 50 });
   expect(report.spawned).toBe(2);
   expect(report.zoneFallbacks).toBe(1);
@@ -119,7 +135,6 @@ it('an unknown zone does not stop the sweep: evaluated in UTC with a warning', a
 it('on_complete with an unknown zone spawns (in UTC) instead of failing the trigger forever', async () => {
   const before = armedTask({
     recurrence: { rule: 'FREQ=DAILY', timezone: 'Foo/Bar' },
-    recurrenceNextAt: null,
     dueDate: ts('2026-03-23T09:00:00Z'),
   });
   const after = { ...before, status: 'done' };

@@ -92,6 +92,11 @@ async function task(id: string) {
   return (await fs.db.doc(`tasks/${id}`).get()).data() ?? {};
 }
 
+/** The task's schedule: the reminder and overdue bookkeeping, kept outside the task. */
+async function schedule(id: string) {
+  return (await fs.db.doc(`taskSchedules/${id}`).get()).data() ?? {};
+}
+
 async function inbox(uid: string, type?: string) {
   const snap = await fs.db.collection(`users/${uid}/notifications`).orderBy('createdAt').get();
   return snap.docs.map((d) => d.data()).filter((n) => type === undefined || n.type === type);
@@ -129,7 +134,7 @@ describe('due-date reminders', () => {
     await user('bob');
     await writeTask('open', {}, true);
     await writeTask('done-early', { title: 'Write the post' }, true);
-    expect((await task('open')).nextReminderAt).toEqual(
+    expect((await schedule('open')).nextReminderAt).toEqual(
       Timestamp.fromDate(new Date('2026-11-23T10:00:00Z')),
     );
 
@@ -169,9 +174,9 @@ describe('due-date reminders', () => {
     expect(total('acted')).toBe(3);
     expect(total('acted') + total('duplicates')).toBe(6);
     expect(total('failures')).toBe(0);
-    expect((await task('open')).nextReminderAt).toBeNull();
-    expect((await task('done-early')).nextReminderAt).toBeNull();
-    expect((await task('open')).reminders).toMatchObject({ pending: [], sent: [1440, 60] });
+    expect((await schedule('open')).nextReminderAt).toBeNull();
+    expect((await schedule('done-early')).nextReminderAt).toBeNull();
+    expect((await schedule('open')).reminders).toMatchObject({ pending: [], sent: [1440, 60] });
   });
 
   it('re-dating re-arms: reminders for the new due time, none for the old one', async () => {
@@ -212,11 +217,11 @@ describe('due-date reminders', () => {
     expect(report).toMatchObject({ tasksRead: 4, acted: 0, disarmed: 3, rearmed: 1 });
     expect(await inbox('bob', 'task_due_soon')).toEqual([]);
     // The re-dated one is planned again for its new due date.
-    expect((await task('redated')).nextReminderAt).toEqual(
+    expect((await schedule('redated')).nextReminderAt).toEqual(
       Timestamp.fromDate(new Date('2026-11-25T10:00:00Z')),
     );
     for (const id of ['completed', 'deleted', 'unassigned'])
-      expect((await task(id)).nextReminderAt).toBeNull();
+      expect((await schedule(id)).nextReminderAt).toBeNull();
   });
 
   it('completing, deleting or unassigning disarms at once; reopening re-arms without repeating', async () => {
@@ -238,7 +243,7 @@ describe('due-date reminders', () => {
     expect(await writeTask('t1', { deletedAt: null })).toMatchObject({ outcome: 'armed' });
     expect(await writeTask('t1', { assigneeId: null })).toMatchObject({ outcome: 'disarmed' });
     await writeTask('unassigned', { assigneeId: null }, true);
-    expect((await task('unassigned')).nextReminderAt ?? null).toBeNull();
+    expect((await schedule('unassigned')).nextReminderAt ?? null).toBeNull();
     await tickReminders('2026-11-24T11:00:00Z');
     expect(await inbox('bob', 'task_due_soon')).toHaveLength(1);
   });
@@ -303,32 +308,61 @@ describe('due-date reminders', () => {
 });
 
 describe('arming', () => {
-  it('writes only when the bookkeeping changes: its own write event and redeliveries do nothing', async () => {
+  it('writes only the schedule, only when the bookkeeping changes: unrelated events and redeliveries do nothing', async () => {
     await user('bob');
     const ref = fs.db.doc('tasks/t1');
+    const scheduleRef = fs.db.doc('taskSchedules/t1');
     await ref.set(baseTask());
-    const created = (await ref.get()).data() ?? null;
+    const createdSnap = await ref.get();
+    const created = createdSnap.data() ?? null;
     expect(
       (await armTaskReminders(deps, { taskId: 't1', before: null, after: created })).outcome,
     ).toBe('armed');
-    const armedSnap = await ref.get();
-    const armed = armedSnap.data() ?? null;
+    // The task itself is not written (no second trigger run); its schedule is.
+    expect((await ref.get()).updateTime).toEqual(createdSnap.updateTime);
+    const armedSnap = await scheduleRef.get();
+    const edited: Record<string, unknown> = { ...created, title: 'Ship v1.0' };
     const reads = countReads(fs.db);
     try {
-      // The bookkeeping write's own event: nothing relevant changed, nothing read.
+      // An event that changed nothing reminders depend on: nothing read.
       expect(
-        (await armTaskReminders(deps, { taskId: 't1', before: created, after: armed })).outcome,
+        (await armTaskReminders(deps, { taskId: 't1', before: created, after: edited })).outcome,
       ).toBe('ignored');
       expect(reads.log.documents).toEqual({});
       // The creation event again (at-least-once): read, found right, not written.
       const again = await armTaskReminders(deps, { taskId: 't1', before: null, after: created });
       expect(again.outcome).toBe('unchanged');
-      expect(reads.log.documents).toEqual({ tasks: 1, users: 1 });
+      expect(reads.log.documents).toEqual({ tasks: 1, taskSchedules: 1, users: 1 });
     } finally {
       reads.restore();
     }
-    // Not written again: the document is the version the first arming left.
-    expect((await ref.get()).updateTime).toEqual(armedSnap.updateTime);
+    // Not written again: the schedule is the version the first arming left.
+    expect((await scheduleRef.get()).updateTime).toEqual(armedSnap.updateTime);
+  });
+
+  it('a task deleted for good takes its schedule with it; the sweeps delete one left behind', async () => {
+    await user('bob');
+    await writeTask('gone', {}, true);
+    const before = await task('gone');
+    expect(await schedule('gone')).toHaveProperty('nextReminderAt');
+    await fs.db.doc('tasks/gone').delete();
+    const removed = await armTaskReminders(deps, { taskId: 'gone', before, after: null });
+    expect(removed.outcome).toBe('missing');
+    expect((await fs.db.doc('taskSchedules/gone').get()).exists).toBe(false);
+    // Redelivered: nothing left to delete.
+    expect((await armTaskReminders(deps, { taskId: 'gone', before, after: null })).outcome).toBe(
+      'missing',
+    );
+    // A schedule whose task is gone (left by a late write): the sweep deletes it, sends nothing.
+    await fs.db.doc('taskSchedules/orphan').set({
+      nextReminderAt: Timestamp.fromDate(new Date('2026-11-23T09:00:00Z')),
+      overdueCheckAt: Timestamp.fromDate(new Date('2026-11-23T09:00:00Z')),
+    });
+    clock.set('2026-11-23T10:00:00Z');
+    expect(await runReminderSweep(deps)).toMatchObject({ acted: 0, disarmed: 1, failures: 0 });
+    expect((await fs.db.doc('taskSchedules/orphan').get()).exists).toBe(false);
+    expect(await runOverdueSweep(deps)).toMatchObject({ schedulesRead: 0, acted: 0 });
+    expect(await inbox('bob')).toEqual([]);
   });
 
   it('arms from the task as it is now, not from a stale event (events arrive out of order)', async () => {
@@ -338,17 +372,22 @@ describe('arming', () => {
     await writeTask('t1', { dueDate: Timestamp.fromDate(new Date('2026-11-30T10:00:00Z')) });
     // The creation event processed last, with its old due date.
     await armTaskReminders(deps, { taskId: 't1', before: null, after: stale });
-    expect((await task('t1')).nextReminderAt).toEqual(
+    expect((await schedule('t1')).nextReminderAt).toEqual(
       Timestamp.fromDate(new Date('2026-11-29T10:00:00Z')),
     );
   });
 
-  it('a deleted document or a delete event: nothing', async () => {
+  it('a deleted document or a delete event: nothing armed, no schedule written', async () => {
     expect(
       (await armTaskReminders(deps, { taskId: 'gone', before: null, after: baseTask() })).outcome,
     ).toBe('missing');
+    // A delete event looks whether the task is still gone (to delete its schedule with it).
     expect(
       (await armTaskReminders(deps, { taskId: 'gone', before: baseTask(), after: null })).outcome,
+    ).toBe('missing');
+    expect((await fs.db.doc('taskSchedules/gone').get()).exists).toBe(false);
+    expect(
+      (await armTaskReminders(deps, { taskId: 'gone', before: null, after: null })).outcome,
     ).toBe('ignored');
   });
 });
@@ -376,7 +415,7 @@ describe('overdue notices', () => {
     expect(emails('bob').map((m) => m.subject)).toEqual(Array(4).fill('Overdue: Ship v1'));
     // Read only when due: once per notice (twice: the overlapping run), not every 30 minutes.
     expect(reports.reduce((s, r) => s + r.tasksRead, 0)).toBe(8);
-    expect((await task('t1')).overdueCheckAt).toEqual(
+    expect((await schedule('t1')).overdueCheckAt).toEqual(
       Timestamp.fromDate(new Date('2026-11-28T10:00:00Z')),
     );
   });
@@ -395,8 +434,8 @@ describe('overdue notices', () => {
     }
     expect(await inbox('bob', 'task_overdue')).toHaveLength(1);
     expect(await inbox('cat', 'task_overdue')).toHaveLength(1);
-    expect((await task('quiet')).overdueCheckAt).toBeNull();
-    expect((await task('finished')).overdueCheckAt).toBeNull();
+    expect((await schedule('quiet')).overdueCheckAt).toBeNull();
+    expect((await schedule('finished')).overdueCheckAt).toBeNull();
   });
 
   it('a task completed or re-dated before the trigger ran gets no overdue notice', async () => {
@@ -415,7 +454,7 @@ describe('overdue notices', () => {
       rearmed: 1,
     });
     expect(await inbox('bob', 'task_overdue')).toEqual([]);
-    expect((await task('redated')).overdueCheckAt).toEqual(
+    expect((await schedule('redated')).overdueCheckAt).toEqual(
       Timestamp.fromDate(new Date('2026-11-27T10:00:00Z')),
     );
   });
@@ -446,8 +485,16 @@ describe('read cost and observability', () => {
     } finally {
       reads.restore();
     }
-    expect(report).toMatchObject({ tasksRead: 6, acted: 6, pages: 2, complete: true });
+    expect(report).toMatchObject({
+      schedulesRead: 6,
+      tasksRead: 6,
+      acted: 6,
+      pages: 2,
+      complete: true,
+    });
     expect(reads.log.documents.tasks).toBe(6);
+    // The due schedules (one range query per page), then their tasks: nothing that is not due.
+    expect(reads.log.documents.taskSchedules).toBe(6);
     expect(report.tasksRead / report.acted).toBeLessThanOrEqual(1.1);
     // One profile per task notified, which the engine then uses instead of reading its own.
     expect(report.profilesRead).toBe(6);
@@ -494,9 +541,8 @@ describe('failures', () => {
     await writeTask('good', {}, true);
     // Malformed (no client can write it: the rules require a project member as assignee).
     const stuckAt = Timestamp.fromDate(new Date('2026-11-23T09:00:00Z'));
-    await fs.db
-      .doc('tasks/bad')
-      .set({ ...baseTask(), assigneeId: 'not/a-uid', nextReminderAt: stuckAt });
+    await fs.db.doc('tasks/bad').set({ ...baseTask(), assigneeId: 'not/a-uid' });
+    await fs.db.doc('taskSchedules/bad').set({ nextReminderAt: stuckAt });
     clock.set('2026-11-23T10:00:00Z');
     const report = await runReminderJob(deps);
     expect(report).toMatchObject({ tasksRead: 2, acted: 1, failures: 1, complete: true });
@@ -511,7 +557,7 @@ describe('failures', () => {
       expect.objectContaining({ level: 'WARN', message: 'Reminder sweep finished', failures: 1 }),
     );
     // Its instant was not moved: the next run sees it again.
-    expect((await task('bad')).nextReminderAt).toEqual(stuckAt);
+    expect((await schedule('bad')).nextReminderAt).toEqual(stuckAt);
     const health = (await fs.db.doc(`${JOB_HEALTH}/sendDueReminders`).get()).data();
     expect(health).toMatchObject({ lastStatus: 'failed', periodSeconds: 300 });
     expect(health).not.toHaveProperty('lastSuccessAt');
@@ -520,15 +566,14 @@ describe('failures', () => {
   it('a task that keeps failing is recorded, and after three runs leaves the queue (quarantined)', async () => {
     await user('bob');
     const stuckAt = Timestamp.fromDate(new Date('2026-11-23T09:00:00Z'));
-    await fs.db
-      .doc('tasks/bad')
-      .set({ ...baseTask(), assigneeId: 'not/a-uid', nextReminderAt: stuckAt });
+    await fs.db.doc('tasks/bad').set({ ...baseTask(), assigneeId: 'not/a-uid' });
+    await fs.db.doc('taskSchedules/bad').set({ nextReminderAt: stuckAt });
     clock.set('2026-11-23T10:00:00Z');
     await runReminderJob(deps);
     await runReminderJob(deps);
-    expect((await task('bad')).nextReminderAt).toEqual(stuckAt);
+    expect((await schedule('bad')).nextReminderAt).toEqual(stuckAt);
     await runReminderJob(deps);
-    expect((await task('bad')).nextReminderAt).toBeNull();
+    expect((await schedule('bad')).nextReminderAt).toBeNull();
     const errors = (await fs.db.collection('sweepErrors').get()).docs.map((d) => d.data());
     expect(errors).toEqual([
       expect.objectContaining({
@@ -557,7 +602,8 @@ describe('the task API and the bookkeeping', () => {
     expect(out).not.toHaveProperty('nextReminderAt');
 
     await updateTask(fs.db, clock, ann, 't1', { title: 'Ship v1.0' });
-    expect(await task('t1')).toMatchObject({
+    expect(await task('t1')).not.toHaveProperty('nextReminderAt');
+    expect(await schedule('t1')).toMatchObject({
       nextReminderAt: Timestamp.fromDate(new Date('2026-11-23T10:00:00Z')),
       reminders: { pending: [1440, 60] },
     });

@@ -2,6 +2,7 @@ import functionsTest from 'firebase-functions-test';
 import { Timestamp } from 'firebase-admin/firestore';
 import { setRuntimeForTesting } from '../../src/composition-root';
 import { FixedClock } from '../../src/core/clock';
+import { spawnDueOccurrences } from '../../src/domain/tasks/recurrence';
 import { runTaskPipeline } from '../../src/domain/tasks/task-pipeline.service';
 import type { TaskEffect } from '../../src/domain/tasks/task-write';
 import { onTaskWritten } from '../../src/functions/task.triggers';
@@ -39,38 +40,43 @@ function event(id: string, before: object, after: object) {
 const due = Timestamp.fromDate(new Date('2026-11-20T09:00:00Z'));
 const onDue = { rule: 'FREQ=DAILY;COUNT=2', timezone: 'UTC', dueMode: 'on_due' };
 
-describe('onTaskWritten: the server writing its own bookkeeping into a task', () => {
-  it('a series the sweep ended stays disarmed: its bookkeeping write re-arms nothing', async () => {
-    const armed = taskDoc({
-      dueDate: due,
-      recurrence: onDue,
-      occurrence: 2,
-      recurrenceNextAt: due,
+describe('onTaskWritten: the server keeps its bookkeeping outside the task', () => {
+  it('a series the sweep ended stays disarmed, and ending it writes no task (no trigger run)', async () => {
+    const task = taskDoc({ dueDate: due, recurrence: onDue, occurrence: 2 });
+    await fs.db.doc('tasks/t1').set(task);
+    await fs.db.doc('taskSchedules/t1').set({ recurrenceNextAt: due });
+    const written = (await fs.db.doc('tasks/t1').get()).updateTime;
+    const report = await spawnDueOccurrences(fs.db, clock, { limit: 10 });
+    expect(report).toMatchObject({ due: 1, ended: 1, spawned: 0 });
+    const after = await fs.db.doc('tasks/t1').get();
+    expect(after.data()).toEqual(task);
+    expect(after.updateTime?.isEqual(written!)).toBe(true);
+    expect((await fs.db.doc('taskSchedules/t1').get()).data()).toEqual({
+      recurrenceNextAt: null,
+      recurrenceNextId: null,
     });
-    const ended = { ...armed, recurrenceNextId: null, recurrenceNextAt: null };
-    await fs.db.doc('tasks/t1').set(ended);
-    await fft.wrap(onTaskWritten)(event('evt-ended', armed, ended));
-    expect((await fs.db.doc('tasks/t1').get()).data()).toEqual(ended);
   });
 
-  it('a reminder bookkeeping write runs no effect and reads nothing', async () => {
-    const before = taskDoc({ assigneeId: 'bob', dueDate: due });
-    const after = { ...before, nextReminderAt: due, reminders: null, overdueCheckAt: null };
-    const ran: string[] = [];
-    const spy: TaskEffect = {
-      name: 'spy',
-      run: () => {
-        ran.push('spy');
-        return Promise.resolve();
-      },
-    };
-    const result = await runTaskPipeline(
-      { deps: runtime.deps, logger: recordingLogger() },
-      { eventId: 'e1', taskId: 't1', before, after, occurredAt: clock.now() },
-      [spy],
+  it('no effect writes the task: a reassignment of a dated recurring task, twice delivered', async () => {
+    await Promise.all(
+      ['ann', 'bob', 'carol'].map((u) => fs.db.doc(`users/${u}`).set({ email: `${u}@x.test` })),
     );
-    expect(result).toEqual({ write: 'bookkeeping', ran: [], failed: [] });
-    expect(ran).toEqual([]);
+    const later = Timestamp.fromDate(new Date('2026-11-27T09:00:00Z'));
+    const before = taskDoc({ assigneeId: 'bob', dueDate: later, recurrence: onDue });
+    const after = { ...before, assigneeId: 'carol' };
+    await fs.db.doc('tasks/t1').set(after);
+    const written = (await fs.db.doc('tasks/t1').get()).updateTime;
+    await fft.wrap(onTaskWritten)(event('evt-reassign', before, after));
+    await fft.wrap(onTaskWritten)(event('evt-reassign', before, after));
+    const task = await fs.db.doc('tasks/t1').get();
+    expect(task.data()).toEqual(after);
+    expect(task.updateTime?.isEqual(written!)).toBe(true);
+    const schedule = (await fs.db.doc('taskSchedules/t1').get()).data();
+    expect(schedule).toMatchObject({
+      recurrenceNextAt: later,
+      reminders: { assigneeId: 'carol', dueAt: later },
+      overdueCheckAt: later,
+    });
   });
 });
 

@@ -138,7 +138,7 @@ describe('onTaskWritten runs every task-write effect, each exactly once', () => 
     await wrapped(e);
     const snapshot = async () => ({
       inbox: (await inbox('bob')).length,
-      task: (await fs.db.doc('tasks/t1').get()).get('nextReminderAt') as unknown,
+      task: (await fs.db.doc('taskSchedules/t1').get()).get('nextReminderAt') as unknown,
       activity: (await fs.db.collection('activity').get()).docs.map(
         (d) => d.get('eventType') as string,
       ),

@@ -2,8 +2,8 @@
  * How many runs of `onTaskWritten` one reassignment costs, counted through the local stack's
  * trigger relay (every write to tasks/{id} on the embedded Firestore reaches the function as its
  * CloudEvent, as in production), with the documents each run reads and writes. The client's write
- * is one run; the reminder bookkeeping that run writes back into the task is a second run, which
- * the pipeline recognises as bookkeeping only and ends without reading or writing anything.
+ * is the only run: the bookkeeping that run keeps (reminders, overdue check, recurrence) lives in
+ * `taskSchedules/{taskId}`, outside the task, so it fires no second run.
  */
 import type http from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
@@ -108,45 +108,97 @@ afterAll(async () => {
   await fs.dispose();
 });
 
-it('a reassignment from bob to carol: the client write runs every effect, the bookkeeping write it causes runs none', async () => {
-  await Promise.all(
-    ['ann', 'bob', 'carol'].map((uid) => fs.db.doc(`users/${uid}`).set({ email: `${uid}@x.test` })),
-  );
+const inbox = async (uid: string) =>
+  (await fs.db.collection(`users/${uid}/notifications`).get()).docs.map((d) => d.get('type'));
+
+/** Writes `initial` as tasks/{id}, lets its runs settle, then applies `change`: its runs. */
+async function runsOf(
+  id: string,
+  initial: Record<string, unknown>,
+  change: Record<string, unknown>,
+): Promise<Run[]> {
   const r = relay(fs.db, { projectId: fs.projectId, functionsHost: emulator.host, log: () => {} });
   try {
     await r.sync();
-    const due = Timestamp.fromDate(new Date('2026-11-25T10:00:00Z'));
     await fs.db
-      .doc('tasks/t1')
-      .set(
-        taskDoc({ assigneeId: 'bob', dueDate: due, updatedAt: Timestamp.fromDate(clock.now()) }),
-      );
+      .doc(`tasks/${id}`)
+      .set(taskDoc({ ...initial, updatedAt: Timestamp.fromDate(clock.now()) }));
     await settled(1);
     runs.length = 0;
-
-    await fs.db.doc('tasks/t1').update({
-      assigneeId: 'carol',
+    await fs.db.doc(`tasks/${id}`).update({
+      ...change,
       updatedBy: 'ann',
       updatedAt: Timestamp.fromMillis(clock.now().getTime() + 60_000),
     });
     await settled(1);
-    process.stdout.write(`onTaskWritten runs for one reassignment: ${JSON.stringify(runs)}\n`);
-
-    expect(runs).toHaveLength(2);
-    const [client, bookkeeping] = runs;
-    expect(client!.fields).toEqual(['assigneeId', 'updatedAt']);
-    expect(bookkeeping!.fields).toEqual(['reminders']);
-    expect(client!.reads).toBeGreaterThan(0);
-    expect(client!.writes).toBeGreaterThan(0);
-    expect(bookkeeping).toMatchObject({ reads: 0, writes: 0 });
-    const inbox = async (uid: string) =>
-      (await fs.db.collection(`users/${uid}/notifications`).get()).docs.map((d) => d.get('type'));
-    expect(await inbox('carol')).toEqual(['task_assigned']);
-    expect((await inbox('bob')).sort()).toEqual(['task_assigned', 'task_unassigned']);
-    expect((await fs.db.doc('tasks/t1').get()).get('reminders')).toMatchObject({
-      assigneeId: 'carol',
-    });
+    return [...runs];
   } finally {
     r.stop();
   }
+}
+
+beforeAll(async () => {
+  await Promise.all(
+    ['ann', 'bob', 'carol'].map((uid) => fs.db.doc(`users/${uid}`).set({ email: `${uid}@x.test` })),
+  );
+});
+
+const due = Timestamp.fromDate(new Date('2026-11-25T10:00:00Z'));
+const weekly = { rule: 'FREQ=WEEKLY', timezone: 'Europe/Berlin', dueMode: 'on_due' };
+
+it('a reassignment from bob to carol of a task with a due date: one run, which runs every effect', async () => {
+  const measured = await runsOf('t1', { assigneeId: 'bob', dueDate: due }, { assigneeId: 'carol' });
+  process.stdout.write(`onTaskWritten runs for one reassignment: ${JSON.stringify(measured)}\n`);
+
+  expect(measured).toHaveLength(1);
+  const [client] = measured;
+  expect(client!.fields).toEqual(['assigneeId', 'updatedAt']);
+  expect(client!.reads).toBeGreaterThan(0);
+  expect(client!.writes).toBeGreaterThan(0);
+  expect(await inbox('carol')).toEqual(['task_assigned']);
+  expect((await inbox('bob')).sort()).toEqual(['task_assigned', 'task_unassigned']);
+  expect((await fs.db.doc('taskSchedules/t1').get()).get('reminders')).toMatchObject({
+    assigneeId: 'carol',
+  });
+  expect((await fs.db.doc('tasks/t1').get()).get('reminders')).toBeUndefined();
+});
+
+it('a reassignment of a recurring (on_due) task: one run', async () => {
+  const measured = await runsOf(
+    't2',
+    { assigneeId: 'bob', dueDate: due, recurrence: weekly },
+    { assigneeId: 'carol' },
+  );
+  process.stdout.write(
+    `onTaskWritten runs for one reassignment of a recurring task: ${JSON.stringify(measured)}\n`,
+  );
+
+  expect(measured).toHaveLength(1);
+  expect(measured[0]!.fields).toEqual(['assigneeId', 'updatedAt']);
+  const schedule = await fs.db.doc('taskSchedules/t2').get();
+  expect(schedule.get('reminders')).toMatchObject({ assigneeId: 'carol' });
+  expect((schedule.get('recurrenceNextAt') as Timestamp).toMillis()).toBe(due.toMillis());
+  const task = (await fs.db.doc('tasks/t2').get()).data() ?? {};
+  expect(Object.keys(task)).not.toEqual(
+    expect.arrayContaining([expect.stringMatching(/^(reminders|recurrenceNextAt)$/)]),
+  );
+});
+
+it('a new due date of a recurring (on_due) task: one run, reminders and recurrence re-armed', async () => {
+  const later = Timestamp.fromDate(new Date('2026-11-27T10:00:00Z'));
+  const measured = await runsOf(
+    't3',
+    { assigneeId: 'bob', dueDate: due, recurrence: weekly },
+    { dueDate: later },
+  );
+  process.stdout.write(
+    `onTaskWritten runs for one re-dating of a recurring task: ${JSON.stringify(measured)}\n`,
+  );
+
+  expect(measured).toHaveLength(1);
+  expect(measured[0]!.fields).toEqual(['dueDate', 'updatedAt']);
+  const schedule = await fs.db.doc('taskSchedules/t3').get();
+  expect(schedule.get('reminders')).toMatchObject({ assigneeId: 'bob' });
+  expect((schedule.get('overdueCheckAt') as Timestamp).toMillis()).toBe(later.toMillis());
+  expect((schedule.get('recurrenceNextAt') as Timestamp).toMillis()).toBe(later.toMillis());
 });

@@ -1,4 +1,4 @@
-import { assertFails } from '@firebase/rules-unit-testing';
+import { assertFails, assertSucceeds } from '@firebase/rules-unit-testing';
 import { PAST, useRulesEnv, type ClientDb } from './rules-env';
 
 // Collections written and read by the Admin SDK only (which bypasses the rules): no client,
@@ -27,6 +27,7 @@ const SERVER_OWNED: Record<string, string> = {
   backfills: 'userStats',
   taskAssignments: 't1',
   taskSearch: 't1',
+  taskSchedules: 't1',
   broadcastJobs: 'bj_0123',
 };
 
@@ -75,6 +76,7 @@ describe('server-owned collections', () => {
     ['sweeps', 'dailyCleanup'],
     ['backfills', 'userStats'],
     ['taskSearch', 't1'],
+    ['taskSchedules', 't1'],
     ['memberRemovals', 'w1_bob'],
     ['broadcastJobs', 'bj_0123'],
   ])('denies a signed-in user reading or writing %s', async (collection, id) => {
@@ -169,6 +171,15 @@ describe('subcollections of server-owned collections', () => {
 });
 
 describe('server-owned collections, other clients', () => {
+  it("denies a task's schedule to a project member who may read the task itself", async () => {
+    // The reminder, overdue and recurrence bookkeeping: reading it would tell when a colleague
+    // is reminded; writing it could silence or repeat reminders.
+    await assertSucceeds(alice().doc('tasks/t1').get());
+    await expectReadsDenied(alice(), 'taskSchedules', 't1');
+    await expectWritesDenied(alice(), 'taskSchedules', 't1');
+    await assertFails(alice().doc('taskSchedules/t2').set({ nextReminderAt: null }));
+  });
+
   it('denies a user with the admin custom claim (claims grant nothing in the rules)', async () => {
     const admin = rules.as('root', { admin: true });
     for (const [collection, id] of Object.entries(SERVER_OWNED)) {

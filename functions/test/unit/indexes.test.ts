@@ -7,7 +7,12 @@ const file = JSON.parse(
   readFileSync(path.join(__dirname, '../../../firestore.indexes.json'), 'utf8'),
 ) as {
   indexes: CompositeIndex[];
-  fieldOverrides: { collectionGroup: string; fieldPath: string; ttl?: boolean }[];
+  fieldOverrides: {
+    collectionGroup: string;
+    fieldPath: string;
+    ttl?: boolean;
+    indexes?: unknown[];
+  }[];
 };
 const describeShape = (s: (typeof SERVER_QUERIES)[number]) => JSON.stringify(s);
 
@@ -64,5 +69,18 @@ describe('firestore.indexes.json', () => {
         }),
       ]),
     );
+  });
+
+  it('task schedules: the instants the sweeps range over keep their automatic index; the plans are not indexed', () => {
+    const exempt = file.fieldOverrides
+      .filter((o) => o.collectionGroup === 'taskSchedules' && o.indexes?.length === 0)
+      .map((o) => o.fieldPath)
+      .sort();
+    expect(exempt).toEqual(['overdueNotice', 'reminders']);
+    const ranged = SERVER_QUERIES.filter((s) => s.collection === 'taskSchedules').map(
+      (s) => s.range,
+    );
+    expect(ranged.sort()).toEqual(['nextReminderAt', 'overdueCheckAt', 'recurrenceNextAt']);
+    expect(ranged.filter((f) => exempt.includes(f ?? ''))).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import {
   taskView,
 } from './reminder.plan';
 import { USERS, TASKS } from '../../storage/collections';
+import { taskScheduleRef } from '../../storage/refs';
 
 /** The task fields whose change (re)arms reminders; raw document data or a parsed task state. */
 export interface ArmingFields {
@@ -30,9 +31,9 @@ export interface ArmingDeps {
 }
 
 export type ArmOutcome =
-  /** No field that matters changed (including the bookkeeping write's own trigger event): no read. */
+  /** No field that matters changed: no read. */
   | 'ignored'
-  /** The task is gone. */
+  /** The task is gone: its schedule, if any, was deleted with it. */
   | 'missing'
   /** Already carries the right bookkeeping: nothing written. */
   | 'unchanged'
@@ -74,9 +75,10 @@ const asDate = (ms: number | null) => (ms === null ? null : new Date(ms));
  * the event's before/after data): when its due date, assignee, open/done state or deletion
  * changed, computes `nextReminderAt` and `overdueCheckAt` from the task as it is NOW (read in a
  * transaction: trigger events arrive late, twice and out of order, so the event's `after` may be
- * stale) and the assignee's lead times and follow-up switch (one read), and writes them only when
- * they differ — so the bookkeeping write's own trigger event, and a redelivered event, do nothing.
- * Reads: 0 for an unrelated write, else the task and (if armable) its assignee.
+ * stale) and the assignee's lead times and follow-up switch (one read), and writes them into the
+ * task's schedule (`taskSchedules/{taskId}`, never the task: no second trigger run) only when they
+ * differ — so a redelivered event does nothing. A deleted task's schedule is deleted.
+ * Reads: 0 for an unrelated write, else the task, its schedule and (if armable) its assignee.
  */
 export async function armTaskReminders(
   deps: ArmingDeps,
@@ -88,16 +90,22 @@ export async function armTaskReminders(
 ): Promise<ArmResult> {
   const { db, clock } = deps;
   const none: ArmResult = { outcome: 'ignored', nextReminderAt: null, overdueCheckAt: null };
-  if (event.after === null || event.after === undefined) return none;
-  if (!remindersAffected(event.before ?? null, event.after)) return none;
+  const after = event.after ?? null;
+  const before = event.before ?? null;
+  // Deleted: look (below) whether it is still gone, and delete its schedule with it.
+  if (after === null ? before === null : !remindersAffected(before, after)) return none;
 
   const ref = db.collection(TASKS).doc(event.taskId);
+  const scheduleRef = taskScheduleRef(db, event.taskId);
   const result = await db.runTransaction(async (tx): Promise<ArmResult> => {
-    const snap = await tx.get(ref);
+    const [snap, scheduleSnap] = await Promise.all([tx.get(ref), tx.get(scheduleRef)]);
     const data = snap.data();
-    if (data === undefined) return { ...none, outcome: 'missing' };
+    if (data === undefined) {
+      if (scheduleSnap.exists) tx.delete(scheduleRef);
+      return { ...none, outcome: 'missing' };
+    }
     const task = taskView(data);
-    const current = readBookkeeping(data);
+    const current = readBookkeeping(scheduleSnap.data() ?? {});
     let prefs: { leads: number[]; followUp: boolean } | null = null;
     if (isArmable(task)) {
       // A plain read: the transaction need not lock the assignee's profile.
@@ -116,7 +124,7 @@ export async function armTaskReminders(
       update.overdueCheckAt = overdueFields(want.overdueCheckAt, null).overdueCheckAt;
     const outcome: ArmOutcome =
       Object.keys(update).length === 0 ? 'unchanged' : prefs === null ? 'disarmed' : 'armed';
-    if (outcome !== 'unchanged') tx.update(ref, update);
+    if (outcome !== 'unchanged') tx.set(scheduleRef, update, { merge: true });
     return {
       outcome,
       nextReminderAt: asDate(want.nextReminderAt),

@@ -4,15 +4,16 @@ import { Timestamp } from 'firebase-admin/firestore';
  * The rules of due-date reminders and overdue notices, as pure functions of a task's due date,
  * the assignee's preferences and the instant — no Firestore, so every rule is unit-tested.
  *
- * Server-owned bookkeeping on `tasks/{id}` (firestore.rules lets no client write it, the REST
- * task output never shows it):
+ * Server-owned bookkeeping in the task's schedule, `taskSchedules/{taskId}` (never in the task, so
+ * keeping it fires no task trigger; firestore.rules lets no client read or write it):
  * - `nextReminderAt`: when the reminder sweep must next look at the task (null: nothing pending);
  * - `reminders`: {dueAt, assigneeId, pending, sent}: the lead times (minutes) still to send and
  *   already sent, for one due date and one assignee;
  * - `overdueCheckAt`: when the overdue sweep must next look at the task (null: never);
  * - `overdueNotice`: {dueAt, assigneeId, lastDay}: the day (0 = the day it fell due) of the last
  *   overdue notice sent for that due date to that assignee.
- * The two `…At` fields are top-level so the sweeps read only due tasks with one range query each.
+ * The two `…At` fields are top-level so the sweeps read only due schedules with one range query
+ * each (then those schedules' tasks).
  */
 
 export const MINUTE_MS = 60_000;
@@ -46,7 +47,7 @@ export interface TaskView {
   dueAtMs: number | null;
 }
 
-/** The bookkeeping fields, as read from a task document. */
+/** The bookkeeping fields, as read from a task's schedule. */
 export interface Bookkeeping {
   nextReminderAt: number | null;
   reminders: ReminderState | null;

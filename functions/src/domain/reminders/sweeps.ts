@@ -24,34 +24,40 @@ import {
   type ReminderState,
   type TaskView,
 } from './reminder.plan';
-import { TASKS } from '../../storage/collections';
+import { TASK_SCHEDULES, TASKS } from '../../storage/collections';
+import type { TaskScheduleDoc } from '../../storage/documents';
+import { taskScheduleDocs } from '../../storage/refs';
 import { overdueIntent, reminderIntent } from './reminder-intents';
 
 /**
  * The two deadline sweeps: due-date reminders (every 5 minutes) and overdue notices (every 30
- * minutes). Each reads only the tasks that are due — one range query on a server-owned instant,
- * `nextReminderAt` / `overdueCheckAt` ≤ now, paged by cursor — and hands each notification to the
- * engine with a deterministic idempotency key, so overlapping or repeated runs (Cloud Scheduler
- * retries, a slow run overlapping the next tick, a run-now) deliver each one exactly once.
+ * minutes). Each reads only the schedules that are due — one range query on a server-owned
+ * instant of `taskSchedules/{taskId}`, `nextReminderAt` / `overdueCheckAt` ≤ now, paged by cursor
+ * — then those schedules' tasks (one batched read per page: the task as it is now decides, never a
+ * copy), and hands each notification to the engine with a deterministic idempotency key, so
+ * overlapping or repeated runs (Cloud Scheduler retries, a slow run overlapping the next tick, a
+ * run-now) deliver each one exactly once.
  *
- * After a visit the sweep moves the task's instant forward (or to null) with an update
- * conditioned on the version it read (`lastUpdateTime`): a task edited meanwhile is left to the
- * task trigger, which re-arms it from the new state, and an overlapping run's second write is
- * refused. (The embedded test server ignores that precondition; the keys keep delivery exactly
- * once there too.)
+ * After a visit the sweep moves the schedule's instant forward (or to null) with an update
+ * conditioned on the version of the schedule it read (`lastUpdateTime`): the task trigger re-arms
+ * a task edited meanwhile in a transaction over the task and its schedule — if it wrote first, the
+ * sweep's update is refused and the trigger's plan stands; if it writes after, it plans from the
+ * task as it is then and the history the sweep recorded — and an overlapping run's second write
+ * is refused. (The embedded test server ignores that precondition; the keys keep delivery exactly
+ * once there too.) A schedule whose task is gone is deleted.
  */
 
-/** Reminder sweep: tasks whose next reminder instant has come. */
+/** Reminder sweep: schedules whose next reminder instant has come. */
 export const DUE_REMINDERS_QUERY: QueryShape = {
-  collection: TASKS,
+  collection: TASK_SCHEDULES,
   equals: [],
   range: 'nextReminderAt',
   orderBy: [['nextReminderAt', 'asc']],
 };
 
-/** Overdue sweep: tasks whose overdue check instant has come. */
+/** Overdue sweep: schedules whose overdue check instant has come. */
 export const OVERDUE_CHECKS_QUERY: QueryShape = {
-  collection: TASKS,
+  collection: TASK_SCHEDULES,
   equals: [],
   range: 'overdueCheckAt',
   orderBy: [['overdueCheckAt', 'asc']],
@@ -74,13 +80,16 @@ export interface SweepReport {
   now: string;
   durationMs: number;
   pages: number;
-  /** Task documents the sweep's queries returned: the tasks that were due (item 9's numerator). */
+  /** Schedules the sweep's queries returned: the tasks that were due. */
+  schedulesRead: number;
+  /** Task documents the sweep read: one per due schedule (batched by page). */
   tasksRead: number;
   /** Profiles the sweep read (one per task notified; the engine uses it instead of reading its own). */
   profilesRead: number;
   /**
-   * Documents billed to the sweep: task query results (an empty query bills one) plus profiles.
-   * The engine's own reads per delivery (devices, token owners) are not included.
+   * Documents billed to the sweep: schedule query results (an empty query bills one), their
+   * tasks, and profiles. The engine's own reads per delivery (devices, token owners) are not
+   * included.
    */
   documentsRead: number;
   /** Notifications newly delivered (inbox item created, push/email sent or queued). */
@@ -89,11 +98,14 @@ export interface SweepReport {
   duplicates: number;
   /** Recipients without a profile: nothing delivered. */
   skipped: number;
-  /** Tasks no longer to be reminded (done, deleted, unassigned, no due date) whose instant was cleared. */
+  /**
+   * Tasks no longer to be reminded (done, deleted, unassigned, no due date) whose instant was
+   * cleared, or gone altogether (their schedule deleted).
+   */
   disarmed: number;
   /** Tasks whose stored plan was for another due date or assignee: planned again from the task. */
   rearmed: number;
-  /** Bookkeeping updates refused because the task changed meanwhile (left to the trigger). */
+  /** Schedule updates refused because the schedule changed meanwhile (the trigger's plan stands). */
   contended: number;
   /** Tasks whose visit failed (retried on the next run: the instant was not moved). */
   failures: number;
@@ -110,7 +122,10 @@ interface Visit {
   update: Record<string, unknown> | null;
 }
 
-type Visitor = (snap: QueryDocumentSnapshot, task: TaskView, nowMs: number) => Promise<Visit>;
+type ScheduleSnapshot = QueryDocumentSnapshot<TaskScheduleDoc>;
+
+/** One due item: its schedule (id = the task's id) and its task as read now. */
+type Visitor = (schedule: ScheduleSnapshot, task: TaskView, nowMs: number) => Promise<Visit>;
 
 function emptyReport(job: SweepReport['job'], now: Date): SweepReport {
   return {
@@ -118,6 +133,7 @@ function emptyReport(job: SweepReport['job'], now: Date): SweepReport {
     now: now.toISOString(),
     durationMs: 0,
     pages: 0,
+    schedulesRead: 0,
     tasksRead: 0,
     profilesRead: 0,
     documentsRead: 0,
@@ -136,13 +152,17 @@ const FAILED_PRECONDITION = 9;
 const isFailedPrecondition = (e: unknown) =>
   typeof e === 'object' && e !== null && 'code' in e && e.code === FAILED_PRECONDITION;
 
-/** Writes a visit's bookkeeping only over the version the sweep read. */
+/**
+ * Writes a visit's bookkeeping (or, with `null`, deletes the schedule) only over the version of
+ * the schedule the sweep read.
+ */
 async function writeBookkeeping(
-  snap: DocumentSnapshot,
-  update: Record<string, unknown>,
+  snap: DocumentSnapshot<TaskScheduleDoc>,
+  update: Record<string, unknown> | null,
 ): Promise<'written' | 'contended'> {
   try {
-    await snap.ref.update(update, { lastUpdateTime: snap.updateTime });
+    if (update === null) await snap.ref.delete({ lastUpdateTime: snap.updateTime });
+    else await snap.ref.update(update, { lastUpdateTime: snap.updateTime });
     return 'written';
   } catch (e) {
     if (isFailedPrecondition(e)) return 'contended';
@@ -151,9 +171,9 @@ async function writeBookkeeping(
 }
 
 /**
- * Pages through `shape` (`field` ≤ now, oldest first) and visits each task, a few at a time;
- * a page is fetched after the cursor of the last, so a task whose visit failed (instant not
- * moved) is not met again in the same run. Logs one summary line.
+ * Pages through `shape` (`field` ≤ now, oldest first), reads the page's tasks in one batch and
+ * visits each, a few at a time; a page is fetched after the cursor of the last, so a task whose
+ * visit failed (instant not moved) is not met again in the same run. Logs one summary line.
  */
 async function sweep(
   deps: NotifierDeps,
@@ -171,23 +191,36 @@ async function sweep(
   const report = emptyReport(job, now);
   const log = deps.logger.child({ job });
 
-  let cursor: QueryDocumentSnapshot | undefined;
+  let cursor: ScheduleSnapshot | undefined;
   for (;;) {
-    let query = applyShape(deps.db.collection(TASKS), shape, {
+    let query = applyShape(taskScheduleDocs(deps.db), shape, {
       equals: {},
       range: { to: Timestamp.fromMillis(nowMs + 1) },
     }).limit(limit);
     if (cursor !== undefined) query = query.startAfter(cursor);
     const page = await query.get();
+    const taskSnaps =
+      page.size === 0
+        ? []
+        : await deps.db.getAll(...page.docs.map((d) => deps.db.collection(TASKS).doc(d.id)));
+    const tasks = new Map(taskSnaps.map((t) => [t.id, t.data()]));
     report.pages++;
-    report.tasksRead += page.size;
-    report.documentsRead += Math.max(1, page.size);
+    report.schedulesRead += page.size;
+    report.tasksRead += taskSnaps.length;
+    report.documentsRead += Math.max(1, page.size) + taskSnaps.length;
 
     const queue = [...page.docs];
     const lanes = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
       for (let snap = queue.shift(); snap !== undefined; snap = queue.shift()) {
         try {
-          const visit = await visitor(snap, taskView(snap.data()), nowMs);
+          const data = tasks.get(snap.id);
+          if (data === undefined) {
+            // The task is gone: so is its schedule.
+            report.disarmed++;
+            if ((await writeBookkeeping(snap, null)) === 'contended') report.contended++;
+            continue;
+          }
+          const visit = await visitor(snap, taskView(data), nowMs);
           report.profilesRead += visit.profilesRead;
           report.documentsRead += visit.profilesRead;
           for (const r of visit.delivered) {
@@ -201,9 +234,15 @@ async function sweep(
             report.contended++;
         } catch (e) {
           report.failures++;
-          // Recorded; after a few failed runs the task leaves this sweep's queue (its instant
-          // cleared), so it cannot sort first forever.
-          const { quarantine } = await recordSweepError(deps.db, deps.clock, job, snap.ref.path, e);
+          // Recorded (under the task's path); after a few failed runs the task leaves this
+          // sweep's queue (its instant cleared), so it cannot sort first forever.
+          const { quarantine } = await recordSweepError(
+            deps.db,
+            deps.clock,
+            job,
+            `${TASKS}/${snap.id}`,
+            e,
+          );
           if (quarantine) await snap.ref.update({ [shape.range ?? 'nextReminderAt']: null });
           log.warn(
             quarantine

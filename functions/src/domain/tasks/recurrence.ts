@@ -14,8 +14,10 @@ import {
   recurrenceRuleProblem,
   resolveZone,
 } from './recurrence.rule';
-import { TASKS } from '../../storage/collections';
+import { TASK_SCHEDULES, TASKS } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
+import type { TaskScheduleDoc } from '../../storage/documents';
+import { taskScheduleDocs, taskScheduleRef } from '../../storage/refs';
 import { parseStoredTask, type StoredTask, type TaskEffect } from './task-write';
 
 /**
@@ -35,19 +37,22 @@ import { parseStoredTask, type StoredTask, type TaskEffect } from './task-write'
  *
  * When: `dueMode: 'on_complete'` (default) when the current one becomes done; `'on_due'` when
  * its due time passes (completed or not), through {@link spawnDueOccurrences}, which reads only
- * tasks whose `recurrenceNextAt` (kept equal to the due date while armed, null otherwise — null is
- * outside any timestamp range, and a field delete is not honoured by the embedded test server) has
- * passed.
+ * the schedules (`taskSchedules/{taskId}`) whose `recurrenceNextAt` (kept equal to the due date
+ * while armed, null otherwise — null is outside any timestamp range, and a field delete is not
+ * honoured by the embedded test server) has passed, then their tasks.
+ *
+ * The recurrence bookkeeping lives in the task's schedule, never in the task: writing it fires no
+ * task trigger.
  *
  * Exactly once: the next task's id is derived from the series and the next due date, and it is
  * written with `create()`, so a completion delivered twice, or written twice, or a sweep that
- * overlaps another, yields one task; the source then records `recurrenceNextId` and is never
- * used again as a source.
+ * overlaps another, yields one task; the source's schedule then records `recurrenceNextId` and the
+ * source is never used again as a source.
  */
 
-/** Tasks whose on_due recurrence is armed and due (automatic single-field index). */
+/** Schedules whose on_due recurrence is armed and due (automatic single-field index). */
 export const DUE_RECURRENCES_QUERY: QueryShape = {
-  collection: TASKS,
+  collection: TASK_SCHEDULES,
   equals: [],
   range: 'recurrenceNextAt',
   orderBy: [['recurrenceNextAt', 'asc']],
@@ -59,6 +64,24 @@ type RecurringTask = StoredTask;
 function parseTask(data: DocumentData | undefined): RecurringTask | null {
   const task = parseStoredTask(data);
   return task === 'invalid' ? null : task;
+}
+
+/** A task's recurrence bookkeeping, from its schedule (all null without one). */
+interface RecurrenceState {
+  /** When the on_due sweep must spawn the next occurrence; null: not armed. */
+  nextAt: Timestamp | null;
+  /** The occurrence already spawned from this task: it is never a source again. */
+  nextId: string | null;
+  /** The due date a series deferred by the sweep was armed for. */
+  deferredDue: Timestamp | null;
+}
+
+function recurrenceState(schedule: TaskScheduleDoc | undefined): RecurrenceState {
+  return {
+    nextAt: schedule?.recurrenceNextAt ?? null,
+    nextId: schedule?.recurrenceNextId ?? null,
+    deferredDue: schedule?.recurrenceDeferredDue ?? null,
+  };
 }
 
 export type SpawnResult =
@@ -79,16 +102,12 @@ export interface TaskWriteEvent {
   after: DocumentData | undefined;
 }
 
-function isNotFound(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && 'code' in e && e.code === 5;
-}
-
+/**
+ * Records recurrence bookkeeping in the task's schedule (merged: the reminder fields are kept). A
+ * task deleted meanwhile may leave a schedule behind; the sweeps delete one whose task is gone.
+ */
 async function updateSource(db: Firestore, taskId: string, update: DocumentData): Promise<void> {
-  try {
-    await db.collection(TASKS).doc(taskId).update(update);
-  } catch (e) {
-    if (!isNotFound(e)) throw e; // deleted meanwhile: nothing to mark
-  }
+  await taskScheduleRef(db, taskId).set(update, { merge: true });
 }
 
 /**
@@ -97,8 +116,8 @@ async function updateSource(db: Firestore, taskId: string, update: DocumentData)
  * - `on_complete` and the write made the task done → the next occurrence is created, once;
  * - `on_due` → `recurrenceNextAt` follows the due date (armed), for {@link spawnDueOccurrences};
  * - recurrence removed, task deleted → disarmed.
- * Writes the source task only to record its successor or (dis)arm it, never a field a client
- * edits, so its own trigger event finds nothing more to do.
+ * Reads the task's schedule when the task is (or was) recurring; writes only the schedule (to
+ * record the successor or (dis)arm it) and the successor: never the task, so no trigger run follows.
  */
 export function spawnNextOccurrence(
   db: Firestore,
@@ -131,7 +150,11 @@ async function scheduleRecurrence(
   after: RecurringTask | null,
 ): Promise<SpawnResult> {
   if (after === null) return { action: 'none', reason: 'deleted or not a task' };
-  const armed = after.recurrenceNextAt !== undefined && after.recurrenceNextAt !== null;
+  // Only a recurring task is ever armed: a write that has no recurrence on either side reads nothing.
+  if (after.recurrence === null && (before === null || before.recurrence === null))
+    return { action: 'none', reason: 'not recurring' };
+  const state = recurrenceState((await taskScheduleRef(db, taskId).get()).data());
+  const armed = state.nextAt !== null;
   const disarm = async (): Promise<SpawnResult> => {
     if (!armed) return { action: 'none', reason: 'not recurring' };
     await updateSource(db, taskId, { recurrenceNextAt: null });
@@ -140,12 +163,12 @@ async function scheduleRecurrence(
   if (after.recurrence === null || after.deletedAt !== null) return disarm();
   if (recurrenceRuleProblem(after.recurrence.rule) !== null) return disarm();
   if ((after.recurrence.dueMode ?? 'on_complete') === 'on_due') {
-    if (after.recurrenceNextId !== undefined && after.recurrenceNextId !== null) return disarm();
+    if (state.nextId !== null) return disarm();
     if (after.dueDate === null) return disarm();
     if (
       armed &&
-      (after.recurrenceNextAt?.toMillis() === after.dueDate.toMillis() ||
-        after.recurrenceDeferredDue?.toMillis() === after.dueDate.toMillis())
+      (state.nextAt?.toMillis() === after.dueDate.toMillis() ||
+        state.deferredDue?.toMillis() === after.dueDate.toMillis())
     ) {
       // Armed for this due date (or deferred by the sweep, still for this due date).
       return { action: 'none', reason: 'armed already' };
@@ -157,20 +180,21 @@ async function scheduleRecurrence(
   if (after.status !== 'done' || before?.status === 'done') {
     return { action: 'none', reason: 'not a completion' };
   }
-  return spawnFrom(db, clock, taskId, after);
+  return spawnFrom(db, clock, taskId, after, state);
 }
 
-/** Creates the occurrence after `source` (exactly once) and records it on the source. */
+/** Creates the occurrence after `source` (exactly once) and records it in the source's schedule. */
 async function spawnFrom(
   db: Firestore,
   clock: Clock,
   sourceId: string,
   source: RecurringTask,
+  state: RecurrenceState,
 ): Promise<SpawnResult> {
   const recurrence = source.recurrence;
   if (recurrence === null) return { action: 'none', reason: 'not recurring' };
-  if (source.recurrenceNextId !== undefined && source.recurrenceNextId !== null) {
-    return { action: 'duplicate', nextTaskId: source.recurrenceNextId };
+  if (state.nextId !== null) {
+    return { action: 'duplicate', nextTaskId: state.nextId };
   }
   if (source.dueDate === null) return { action: 'none', reason: 'no due date to recur from' };
   const seriesId = source.seriesId ?? sourceId;
@@ -218,11 +242,13 @@ async function spawnFrom(
     occurrence: occurrence + 1,
     seriesStart,
     spawnedFrom: sourceId,
-    ...(onDue ? { recurrenceNextAt: dueAt } : {}),
   };
   let result: SpawnResult;
   try {
-    await db.collection(TASKS).doc(id).create(next);
+    // The occurrence and (on_due) its armed schedule in one commit: both or neither.
+    const batch = db.batch().create(db.collection(TASKS).doc(id), next);
+    if (onDue) batch.set(taskScheduleRef(db, id), { recurrenceNextAt: dueAt }, { merge: true });
+    await batch.commit();
     result = { action: 'spawned', nextTaskId: id, dueDate: due, occurrence: occurrence + 1 };
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
@@ -267,9 +293,10 @@ const PAGE_SIZE = 200;
 const MAX_WARNINGS = 10;
 
 /**
- * The on_due sweep: for each task whose armed `recurrenceNextAt` has passed (oldest first),
- * creates its next occurrence exactly once (an overlapping sweep computes the same id and its
- * `create()` fails) and disarms it. A task re-dated into the future is re-armed for its new due
+ * The on_due sweep: for each schedule whose armed `recurrenceNextAt` has passed (oldest first),
+ * reads its task (one batched read per page) and creates the next occurrence exactly once (an
+ * overlapping sweep computes the same id and its `create()` fails) and disarms it; a schedule
+ * whose task is gone is deleted. A task re-dated into the future is re-armed for its new due
  * date instead; one that is no longer on_due, or deleted, is disarmed.
  *
  * Abuse bounds: the next occurrence is the first after max(now, due) (a series due in 1970 gives
@@ -307,23 +334,35 @@ export async function spawnDueOccurrences(
   };
   const perOwner = new Map<string, number>();
   let acted = 0;
-  let cursor: QueryDocumentSnapshot | undefined;
+  let cursor: QueryDocumentSnapshot<TaskScheduleDoc> | undefined;
   for (;;) {
     const pageSize = Math.min(PAGE_SIZE, maxReads - report.due);
-    let query = applyShape(db.collection(TASKS), DUE_RECURRENCES_QUERY, {
+    let query = applyShape(taskScheduleDocs(db), DUE_RECURRENCES_QUERY, {
       equals: {},
       range: { to: Timestamp.fromMillis(now.getTime() + 1) },
     }).limit(pageSize);
     if (cursor !== undefined) query = query.startAfter(cursor);
     const page = await query.get();
+    const taskSnaps =
+      page.size === 0
+        ? []
+        : await db.getAll(...page.docs.map((d) => db.collection(TASKS).doc(d.id)));
+    const tasks = new Map(taskSnaps.map((t) => [t.id, t]));
     report.due += page.size;
-    report.documentsRead += Math.max(1, page.size);
+    report.documentsRead += Math.max(1, page.size) + taskSnaps.length;
     for (const doc of page.docs) {
       if (acted >= options.limit) {
         report.complete = false;
         break;
       }
-      const task = parseTask(doc.data());
+      const taskSnap = tasks.get(doc.id);
+      if (taskSnap?.exists !== true) {
+        // The task is gone: so is its schedule.
+        await doc.ref.delete();
+        report.skipped++;
+        continue;
+      }
+      const task = parseTask(taskSnap.data());
       const owner = task?.createdBy ?? '';
       const share = perOwner.get(owner) ?? 0;
       if (task !== null && share >= perOwnerLimit) {
@@ -337,10 +376,16 @@ export async function spawnDueOccurrences(
       perOwner.set(owner, share + 1);
       acted++;
       try {
-        await visitDue(db, clock, now, doc.id, task, report);
+        await visitDue(db, clock, now, doc.id, task, recurrenceState(doc.data()), report);
       } catch (e) {
         report.failures++;
-        const { quarantine } = await recordSweepError(db, clock, RECURRENCE_SWEEP, doc.ref.path, e);
+        const { quarantine } = await recordSweepError(
+          db,
+          clock,
+          RECURRENCE_SWEEP,
+          taskSnap.ref.path,
+          e,
+        );
         warn(`${doc.id}: ${errorMessage(e)}`);
         if (quarantine) await updateSource(db, doc.id, { recurrenceNextAt: null });
       }
@@ -363,6 +408,7 @@ async function visitDue(
   now: Date,
   taskId: string,
   task: RecurringTask | null,
+  state: RecurrenceState,
   report: DueOccurrencesReport,
 ): Promise<void> {
   const disarm = () => updateSource(db, taskId, { recurrenceNextAt: null });
@@ -370,7 +416,7 @@ async function visitDue(
     task?.recurrence?.dueMode !== 'on_due' ||
     task.deletedAt !== null ||
     task.dueDate === null ||
-    (task.recurrenceNextId !== undefined && task.recurrenceNextId !== null) ||
+    state.nextId !== null ||
     recurrenceRuleProblem(task.recurrence.rule) !== null
   ) {
     await disarm();
@@ -388,7 +434,7 @@ async function visitDue(
       report.warnings.push(`${taskId}: unknown time zone, evaluated in UTC`);
     }
   }
-  const result = await spawnFrom(db, clock, taskId, task);
+  const result = await spawnFrom(db, clock, taskId, task, state);
   if (result.action === 'spawned') report.spawned++;
   else if (result.action === 'duplicate') report.duplicates++;
   else if (result.action === 'ended') report.ended++;

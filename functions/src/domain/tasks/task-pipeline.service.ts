@@ -15,10 +15,12 @@ import {
 /**
  * What one write of `tasks/{id}` does, in order of reading (they run side by side):
  * 1. notifications: assigned/reassigned, status changed, completed → inbox, push, email;
- * 2. reminders: (re)arm the due-date reminder and the overdue check;
+ * 2. reminders: (re)arm the due-date reminder and the overdue check (in `taskSchedules/{taskId}`);
  * 3. analytics: task lifecycle activity and per-day statistics;
- * 4. recurrence: the next occurrence of a completed recurring task, or the on_due sweep armed;
- * 5. search: the task's search tokens, in `taskSearch/{taskId}` (never in the task itself).
+ * 4. recurrence: the next occurrence of a completed recurring task, or the on_due sweep armed
+ *    (in `taskSchedules/{taskId}`);
+ * 5. search: the task's search tokens, in `taskSearch/{taskId}`.
+ * None writes the task itself, so a client's write of a task is exactly one run of the trigger.
  */
 export const TASK_WRITE_EFFECTS: readonly TaskEffect[] = [
   notifyEffect,
@@ -30,15 +32,14 @@ export const TASK_WRITE_EFFECTS: readonly TaskEffect[] = [
 
 export interface TaskPipelineResult {
   write: TaskWrite['kind'];
-  /** The effects that ran (none for a bookkeeping-only write). */
+  /** The effects that ran. */
   ran: string[];
   failed: { effect: string; error: string }[];
 }
 
 /**
- * Runs one task write through the pipeline: parsed once ({@link parseTaskWrite}); a write of the
- * server's own bookkeeping only ends here, reading and writing nothing; otherwise every effect
- * runs, each started inside its own isolation: one that fails does not stop the others, and after
+ * Runs one task write through the pipeline: parsed once ({@link parseTaskWrite}), then every
+ * effect runs, each started inside its own isolation: one that fails does not stop the others, and after
  * a few failed deliveries of the same event an effect is given up and recorded in `sweepErrors`
  * (scope `onTaskWritten.<effect>`), so a document one effect can never process does not fail the
  * event for the whole retry window. The caller fails the event (so it is retried) when any failed.
@@ -49,10 +50,6 @@ export async function runTaskPipeline(
   effects: readonly TaskEffect[] = TASK_WRITE_EFFECTS,
 ): Promise<TaskPipelineResult> {
   const write = parseTaskWrite(event);
-  if (write.kind === 'bookkeeping') {
-    ctx.logger.debug('Bookkeeping-only task write; no effect runs', { fields: write.fields });
-    return { write: write.kind, ran: [], failed: [] };
-  }
   const { db, clock } = ctx.deps;
   const results = await Promise.allSettled(
     effects.map((effect) =>

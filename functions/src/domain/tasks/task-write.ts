@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import type { Logger } from '../../core/logger';
@@ -26,7 +25,8 @@ const optionalTimestamp = timestamp.nullable().catch(null);
  * `tasks/{id}` as stored, read tolerantly: a document without a project, creator or status is not
  * a task (no effect acts on it); any other field that is missing or malformed reads as its default.
  * The client-editable fields are those of {@link TaskDoc} (`task.schema.ts`); after them come the
- * series fields and the server-owned bookkeeping ({@link BOOKKEEPING_FIELDS}).
+ * series fields. The server's bookkeeping of reminders and recurrence is not here: it lives in
+ * `taskSchedules/{taskId}`, so that keeping it never writes the task (nor fires its trigger).
  */
 export const storedTaskSchema = z
   .object({
@@ -54,10 +54,6 @@ export const storedTaskSchema = z
     seriesId: z.string().optional().catch(undefined),
     occurrence: z.number().int().positive().optional().catch(undefined),
     seriesStart: timestamp.optional().catch(undefined),
-    // Recurrence bookkeeping (recurrence.ts).
-    recurrenceNextAt: timestamp.nullable().optional().catch(undefined),
-    recurrenceNextId: z.string().nullable().optional().catch(undefined),
-    recurrenceDeferredDue: timestamp.nullable().optional().catch(undefined),
   })
   .transform(({ deletedAt, ...task }) => ({
     ...task,
@@ -71,30 +67,6 @@ export function parseStoredTask(data: unknown): StoredTask | null | 'invalid' {
   if (data === undefined || data === null) return null;
   const parsed = storedTaskSchema.safeParse(data);
   return parsed.success ? parsed.data : 'invalid';
-}
-
-/**
- * Fields only the server writes back into `tasks/{id}` to schedule its own sweeps: the reminder
- * and overdue bookkeeping (`reminder.plan.ts`) and the recurrence bookkeeping (`recurrence.ts`).
- * No effect of the task trigger acts on a change of these alone.
- */
-export const BOOKKEEPING_FIELDS: ReadonlySet<string> = new Set([
-  'nextReminderAt',
-  'reminders',
-  'overdueCheckAt',
-  'overdueNotice',
-  'recurrenceNextAt',
-  'recurrenceNextId',
-  'recurrenceDeferredDue',
-]);
-
-/** The top-level fields whose values differ between two versions of a document. */
-export function changedFields(
-  before: Readonly<Record<string, unknown>>,
-  after: Readonly<Record<string, unknown>>,
-): string[] {
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => !isDeepStrictEqual(before[k], after[k])).sort();
 }
 
 /** One trigger event of `tasks/{taskId}`, with the raw document data on each side. */
@@ -121,18 +93,11 @@ export type TaskWrite =
       after: StoredTask | null;
     }
   /** A side that exists is not a task: no effect acts on it. */
-  | { kind: 'invalid'; eventId: string; taskId: string; occurredAt: Date }
-  /** Only {@link BOOKKEEPING_FIELDS} changed: the server's own write; no effect acts on it. */
-  | { kind: 'bookkeeping'; eventId: string; taskId: string; occurredAt: Date; fields: string[] };
+  | { kind: 'invalid'; eventId: string; taskId: string; occurredAt: Date };
 
 /** Reads one trigger event as a {@link TaskWrite}. */
 export function parseTaskWrite(event: TaskWriteEvent): TaskWrite {
   const { eventId, taskId, occurredAt } = event;
-  if (event.before !== undefined && event.after !== undefined) {
-    const fields = changedFields(event.before, event.after);
-    if (fields.length > 0 && fields.every((f) => BOOKKEEPING_FIELDS.has(f)))
-      return { kind: 'bookkeeping', eventId, taskId, occurredAt, fields };
-  }
   const before = parseStoredTask(event.before);
   const after = parseStoredTask(event.after);
   if (before === 'invalid' || after === 'invalid')
@@ -148,10 +113,11 @@ export interface TaskEffectContext {
 
 /**
  * One effect of a task write: named (logs, `sweepErrors` scope), idempotent (a redelivered event
- * repeats nothing), and given every write that is not bookkeeping only — an `invalid` one included,
- * which it ignores (and may log).
+ * repeats nothing), and given every write — an `invalid` one included, which it ignores (and may
+ * log). No effect writes the task itself: what it keeps lives in its own collection, so a client's
+ * write is one trigger run.
  */
 export interface TaskEffect {
   name: string;
-  run(write: Exclude<TaskWrite, { kind: 'bookkeeping' }>, ctx: TaskEffectContext): Promise<unknown>;
+  run(write: TaskWrite, ctx: TaskEffectContext): Promise<unknown>;
 }

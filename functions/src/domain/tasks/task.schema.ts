@@ -82,7 +82,7 @@ export type Task = z.infer<typeof taskSchema>;
 
 export const taskIdSchema = docId.meta({ description: 'Task id' });
 
-/** `tasks/{id}` as stored (server-owned bookkeeping fields are not listed). */
+/** `tasks/{id}` as stored (the server's bookkeeping is in `taskSchedules/{id}`, not here). */
 export interface TaskDoc {
   title: string;
   description: string;
