@@ -3,13 +3,16 @@
  *
  * `emailSuppressions/{sha256(lower-cased address)}` holds every address we must not email again:
  * hard bounces, addresses SendGrid drops as bounced/invalid/spam-reporting/unsubscribed, spam
- * reports and unsubscribes. The engine asks {@link isSuppressed} before each email. Events about a
- * message we sent (custom arg `deliveryId`) also update that delivery record's provider fields.
+ * reports and unsubscribes. A user's profile carries what the list says about their address
+ * (`suppression-check.service.ts`), so delivery reads the list only for a profile that does not
+ * know yet; both writers here (the webhook, {@link removeSuppression}) rewrite those profiles.
+ * An address without a profile (an invitation) is asked about directly ({@link isSuppressed}).
+ * Events about a message we sent (custom arg `deliveryId`) also update that delivery record's
+ * provider fields.
  *
  * The signature of a batch is checked at the door (`src/http/sendgrid-webhook.routes.ts`); this
  * module gets the parsed JSON and never imports SendGrid.
  */
-import { createHash } from 'node:crypto';
 import {
   Timestamp,
   type DocumentReference,
@@ -33,6 +36,8 @@ import {
   type Parsed,
   type SuppressionReason,
 } from './sendgrid-events';
+import { syncProfilesOf } from './suppression-check.service';
+import { normaliseEmail, suppressionKey } from './suppression-keys';
 import { applyUnsubscribe } from './unsubscribe';
 import { DELIVERIES, EMAIL_SUPPRESSIONS } from '../../storage/collections';
 
@@ -68,15 +73,7 @@ export interface SuppressionDoc {
   updatedAt: Timestamp;
 }
 
-/** Normalised form of an address: how it is compared and keyed. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-/** Document id of an address's suppression entry (no address in ids or logs of paths). */
-export function suppressionKey(email: string): string {
-  return createHash('sha256').update(normaliseEmail(email)).digest('hex');
-}
+export { normaliseEmail, suppressionKey };
 
 function suppressionRef(db: Firestore, email: string): DocumentReference {
   return db.collection(EMAIL_SUPPRESSIONS).doc(suppressionKey(email));
@@ -93,9 +90,11 @@ export async function isSuppressed(
 }
 
 /**
- * Lifts the suppression of `email` (an operator, after the address was fixed or the user asked).
- * SendGrid keeps its own bounce/spam/unsubscribe lists: remove the address there too, or SendGrid
- * drops the next message and the webhook suppresses it again.
+ * Lifts the suppression of `email` (an operator, after the address was fixed or the user asked),
+ * and tells the profiles that trust the address (also when the entry was already gone: a retry
+ * after a failure in between finishes the job). SendGrid keeps its own bounce/spam/unsubscribe
+ * lists: remove the address there too, or SendGrid drops the next message and the webhook
+ * suppresses it again.
  */
 export async function removeSuppression(
   db: Firestore,
@@ -103,9 +102,9 @@ export async function removeSuppression(
 ): Promise<{ removed: boolean }> {
   const ref = suppressionRef(db, email);
   const snap = await ref.get();
-  if (!snap.exists) return { removed: false };
-  await ref.delete();
-  return { removed: true };
+  if (snap.exists) await ref.delete();
+  await syncProfilesOf(db, email);
+  return { removed: snap.exists };
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure. */
@@ -130,6 +129,7 @@ async function forEachLimited<T>(
  * - bounce (not `blocked`), dropped as bounced/invalid/spam/unsubscribed, spamreport, unsubscribe
  *   and group_unsubscribe put the address on the suppression list; spamreport/unsubscribe with a
  *   `userId` custom arg also turn that user's `emailNotifications` off.
+ * - the profiles whose suppression state is about such an address are rewritten to say so.
  * - any known event with a `deliveryId` custom arg updates `deliveries/{deliveryId}` (provider
  *   fields only, merged; a record that is not there is left alone).
  *
@@ -162,6 +162,7 @@ export async function recordSendGridEvents(
     duplicateEvents: 0,
     suppressionsCreated: 0,
     usersUnsubscribed: 0,
+    profilesUpdated: 0,
     deliveriesUpdated: 0,
     deliveriesMissing: 0,
   };
@@ -229,6 +230,12 @@ export async function recordSendGridEvents(
     if (result.changed.length > 0) summary.usersUnsubscribed++;
   });
   await writeSuppressions(db, plans);
+  // Then the profiles that trust these addresses — after the entries, so a delivery's lookup
+  // that commits in between is found here; for every address of the batch, new events or not,
+  // so a redelivered batch finishes what a failure here left undone.
+  await forEachLimited([...byEmail.keys()], CONCURRENCY, async (email) => {
+    summary.profilesUpdated += await syncProfilesOf(db, email);
+  });
 
   const deliveries = [...byDelivery.entries()];
   const chunks: (typeof deliveries)[] = [];

@@ -1,0 +1,215 @@
+/**
+ * What the profile knows about its address's suppression, so the common email costs no lookup.
+ *
+ * `users/{uid}.suppressionCheck` = `{ email, suppressed }`: `email` is the (normalised) address the
+ * state was settled for, `suppressed` the suppression entry's reason and latest event time, or
+ * `null` when the address is not on the list. Server-owned (firestore.rules lets no client write
+ * it). Delivery trusts it only while it names the profile's current address; otherwise (a profile
+ * from before the field, an address changed since) delivery looks the entry up once and records
+ * the answer ({@link checkSuppression}), so the next email is free again.
+ *
+ * It stays true because every writer of the list also rewrites the profiles that trust the
+ * address ({@link syncProfilesOf}: the webhook after it records a suppression, and
+ * `removeSuppression`), and every write of the field happens in a transaction that reads the entry
+ * it copies. Firestore serialises such a transaction with a write of that entry: a check that read
+ * "absent" cannot commit after the webhook wrote the entry (it retries and reads it), and a check
+ * that committed first is found by the webhook's query, which runs after the entry is written.
+ */
+import {
+  FieldPath,
+  Timestamp,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Firestore,
+  type Transaction,
+} from 'firebase-admin/firestore';
+import { z } from 'zod';
+import { applyShape, type QueryShape } from '../../core/query-shape';
+import type { SuppressionReason } from './sendgrid-events';
+import { EMAIL_SUPPRESSIONS, USERS } from '../../storage/collections';
+import { normaliseEmail, suppressionKey } from './suppression-keys';
+
+/** The profile field. */
+export const SUPPRESSION_CHECK_FIELD = 'suppressionCheck';
+
+const SUPPRESSION_REASONS = ['bounced', 'invalid', 'spam_report', 'unsubscribed'] as const;
+
+/** `users/{uid}.suppressionCheck`. */
+export const suppressionCheckSchema = z.object({
+  email: z.string(),
+  suppressed: z
+    .object({
+      // An entry written by hand may carry another word; it still suppresses.
+      reason: z.string(),
+      at: z.instanceof(Timestamp).nullable(),
+    })
+    .nullable(),
+});
+export type SuppressionCheck = z.infer<typeof suppressionCheckSchema>;
+
+/** Whether an address may be emailed; `reason` names why not. */
+export interface SuppressionStatus {
+  suppressed: boolean;
+  reason?: SuppressionReason;
+}
+
+function isReason(value: string): value is SuppressionReason {
+  return (SUPPRESSION_REASONS as readonly string[]).includes(value);
+}
+
+function statusOf(check: SuppressionCheck): SuppressionStatus {
+  if (check.suppressed === null) return { suppressed: false };
+  const { reason } = check.suppressed;
+  return isReason(reason) ? { suppressed: true, reason } : { suppressed: true };
+}
+
+/**
+ * What a profile's stored check says about `email` (the address about to be emailed), or `null`
+ * when it does not know: no check, one for another address, or a malformed one.
+ */
+export function suppressionFromProfile(
+  stored: unknown,
+  email: string | null,
+): SuppressionStatus | null {
+  if (email === null) return null;
+  const parsed = suppressionCheckSchema.safeParse(stored);
+  if (!parsed.success || parsed.data.email !== normaliseEmail(email)) return null;
+  return statusOf(parsed.data);
+}
+
+/** The check an entry snapshot (present or absent) calls for. */
+function checkFrom(email: string, entry: DocumentSnapshot): SuppressionCheck {
+  if (!entry.exists) return { email, suppressed: null };
+  const reason: unknown = entry.get('reason');
+  const at: unknown = entry.get('lastAt');
+  return {
+    email,
+    suppressed: {
+      reason: typeof reason === 'string' ? reason : 'unknown',
+      at: at instanceof Timestamp ? at : null,
+    },
+  };
+}
+
+function sameCheck(stored: unknown, next: SuppressionCheck): boolean {
+  const parsed = suppressionCheckSchema.safeParse(stored);
+  if (!parsed.success) return false;
+  const a = parsed.data;
+  if (a.email !== next.email) return false;
+  if (a.suppressed === null || next.suppressed === null) return a.suppressed === next.suppressed;
+  return (
+    a.suppressed.reason === next.suppressed.reason &&
+    (a.suppressed.at?.toMillis() ?? null) === (next.suppressed.at?.toMillis() ?? null)
+  );
+}
+
+function entryRef(db: Firestore, email: string): DocumentReference {
+  return db.collection(EMAIL_SUPPRESSIONS).doc(suppressionKey(email));
+}
+
+/**
+ * Looks `email` up on the suppression list for user `uid` and records the answer on their profile
+ * when the profile's address is still `email` (a transaction reading the profile and the entry:
+ * 2 reads and, once per address, 1 write). Called by delivery when the profile does not know.
+ */
+export async function checkSuppression(
+  db: Firestore,
+  uid: string,
+  email: string,
+): Promise<SuppressionStatus> {
+  const address = normaliseEmail(email);
+  const profileRef = db.collection(USERS).doc(uid);
+  return db.runTransaction(async (tx) => {
+    const [profile, entry] = await tx.getAll(profileRef, entryRef(db, address));
+    if (profile === undefined || entry === undefined) throw new Error('getAll answered short');
+    const check = checkFrom(address, entry);
+    recordIfCurrent(tx, profile, check);
+    return statusOf(check);
+  });
+}
+
+/**
+ * Settles the check of user `uid`'s current address (the sign-up trigger, so a new account's
+ * first email is free too). Nothing when the profile has no address. Returns the status recorded.
+ */
+export async function recordSuppressionCheck(
+  db: Firestore,
+  uid: string,
+): Promise<SuppressionStatus | null> {
+  const profileRef = db.collection(USERS).doc(uid);
+  return db.runTransaction(async (tx) => {
+    const profile = await tx.get(profileRef);
+    const email: unknown = profile.get('email');
+    if (typeof email !== 'string' || email.trim() === '') return null;
+    const check = checkFrom(normaliseEmail(email), await tx.get(entryRef(db, email)));
+    recordIfCurrent(tx, profile, check);
+    return statusOf(check);
+  });
+}
+
+/** Writes `check` on the profile if it is there, still has that address, and says otherwise. */
+function recordIfCurrent(
+  tx: Transaction,
+  profile: DocumentSnapshot,
+  check: SuppressionCheck,
+): void {
+  if (!profile.exists) return;
+  const email: unknown = profile.get('email');
+  if (typeof email !== 'string' || normaliseEmail(email) !== check.email) return;
+  if (sameCheck(profile.get(SUPPRESSION_CHECK_FIELD), check)) return;
+  tx.update(profile.ref, { [SUPPRESSION_CHECK_FIELD]: check });
+}
+
+/**
+ * The profiles whose check names an address, paged by document id (single-field equality: served
+ * by the automatic index, no composite one).
+ */
+export const PROFILES_CHECKED_FOR_QUERY: QueryShape = {
+  collection: USERS,
+  equals: [`${SUPPRESSION_CHECK_FIELD}.email`],
+  orderBy: [],
+};
+
+interface PageResult {
+  writes: number;
+  size: number;
+  last: string | null;
+}
+
+/** Profiles rewritten per transaction (a transaction holds at most 500 writes). */
+const PROFILES_PER_PAGE = 200;
+
+/**
+ * Rewrites the check of every profile that trusts `email` to what the suppression entry says now
+ * (suppressed, or lifted): one transaction per page of {@link PROFILES_PER_PAGE} profiles, each
+ * reading the entry and the page. Profiles already right are not written, so a redelivered
+ * webhook batch costs reads only. Returns how many profiles were rewritten.
+ */
+export async function syncProfilesOf(db: Firestore, email: string): Promise<number> {
+  const address = normaliseEmail(email);
+  const base = applyShape(db.collection(USERS), PROFILES_CHECKED_FOR_QUERY, {
+    equals: { [`${SUPPRESSION_CHECK_FIELD}.email`]: address },
+  })
+    .orderBy(FieldPath.documentId())
+    .limit(PROFILES_PER_PAGE);
+  let after: string | null = null;
+  let rewritten = 0;
+  for (;;) {
+    const cursor: string | null = after;
+    const page: PageResult = await db.runTransaction(async (tx): Promise<PageResult> => {
+      const entry = await tx.get(entryRef(db, address));
+      const profiles = await tx.get(cursor === null ? base : base.startAfter(cursor));
+      const check = checkFrom(address, entry);
+      let writes = 0;
+      for (const profile of profiles.docs) {
+        if (sameCheck(profile.get(SUPPRESSION_CHECK_FIELD), check)) continue;
+        tx.update(profile.ref, { [SUPPRESSION_CHECK_FIELD]: check });
+        writes++;
+      }
+      return { writes, size: profiles.size, last: profiles.docs.at(-1)?.id ?? null };
+    });
+    rewritten += page.writes;
+    if (page.size < PROFILES_PER_PAGE || page.last === null) return rewritten;
+    after = page.last;
+  }
+}
