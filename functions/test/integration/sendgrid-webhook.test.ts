@@ -266,7 +266,8 @@ describe('POST /api/webhooks/sendgrid/events: suppressions', () => {
         .doc('users/u-fine')
         .set({ email: 'fine@example.test', suppressionCheck: checked('fine@example.test') }),
     ]);
-    await post(body).expect(200);
+    const res = await post(body).expect(200);
+    expect(res.body).toMatchObject({ profilesUpdated: 1 });
     expect((await fs.db.doc('users/u-gone').get()).get('suppressionCheck')).toEqual({
       email: 'gone@example.test',
       suppressed: {
@@ -293,7 +294,11 @@ describe('POST /api/webhooks/sendgrid/events: suppressions', () => {
       suppressionCheck: { email: 'old@example.test', suppressed: null },
     });
     const again = await post(body);
-    expect(again.body).toMatchObject({ suppressionEvents: 0, duplicateEvents: 6 });
+    expect(again.body).toMatchObject({
+      suppressionEvents: 0,
+      duplicateEvents: 6,
+      profilesUpdated: 1,
+    });
     expect((await fs.db.doc('users/u-late').get()).get('suppressionCheck')).toMatchObject({
       email: 'old@example.test',
       suppressed: { reason: 'bounced' },

@@ -179,6 +179,50 @@ interface PageResult {
 /** Profiles rewritten per transaction (a transaction holds at most 500 writes). */
 const PROFILES_PER_PAGE = 200;
 
+/** The field {@link PROFILES_CHECKED_FOR_QUERY} filters on. */
+const CHECKED_EMAIL = `${SUPPRESSION_CHECK_FIELD}.email`;
+/** Addresses per `in` filter (Firestore allows 30). */
+const ADDRESSES_PER_QUERY = 30;
+/** `in` queries in flight at once. */
+const QUERIES_IN_FLIGHT = 8;
+
+/**
+ * Of `emails`, the (normalised) addresses some profile trusts: one `in` query per
+ * {@link ADDRESSES_PER_QUERY} addresses. Most addresses of a bounce storm belong to no profile
+ * (invitations, old addresses), so the webhook rewrites only these ({@link syncProfilesOf}).
+ * Safe without a transaction because the caller runs it after writing the entries: a check that
+ * commits later read the entry after that write (its read holds the entry until it commits), so
+ * it records the suppression itself.
+ */
+export async function addressesTrusted(
+  db: Firestore,
+  emails: readonly string[],
+): Promise<string[]> {
+  const addresses = [...new Set(emails.map(normaliseEmail))];
+  const chunks: string[][] = [];
+  for (let i = 0; i < addresses.length; i += ADDRESSES_PER_QUERY) {
+    chunks.push(addresses.slice(i, i + ADDRESSES_PER_QUERY));
+  }
+  const found = new Set<string>();
+  for (let i = 0; i < chunks.length; i += QUERIES_IN_FLIGHT) {
+    const snaps = await Promise.all(
+      chunks.slice(i, i + QUERIES_IN_FLIGHT).map((chunk) =>
+        applyShape(db.collection(USERS), PROFILES_CHECKED_FOR_QUERY, {
+          equals: {},
+          oneOf: { [CHECKED_EMAIL]: chunk },
+        }).get(),
+      ),
+    );
+    for (const snap of snaps) {
+      for (const doc of snap.docs) {
+        const email: unknown = doc.get(CHECKED_EMAIL);
+        if (typeof email === 'string') found.add(email);
+      }
+    }
+  }
+  return [...found];
+}
+
 /**
  * Rewrites the check of every profile that trusts `email` to what the suppression entry says now
  * (suppressed, or lifted): one transaction per page of {@link PROFILES_PER_PAGE} profiles, each
@@ -188,7 +232,7 @@ const PROFILES_PER_PAGE = 200;
 export async function syncProfilesOf(db: Firestore, email: string): Promise<number> {
   const address = normaliseEmail(email);
   const base = applyShape(db.collection(USERS), PROFILES_CHECKED_FOR_QUERY, {
-    equals: { [`${SUPPRESSION_CHECK_FIELD}.email`]: address },
+    equals: { [CHECKED_EMAIL]: address },
   })
     .orderBy(FieldPath.documentId())
     .limit(PROFILES_PER_PAGE);
@@ -212,4 +256,20 @@ export async function syncProfilesOf(db: Firestore, email: string): Promise<numb
     if (page.size < PROFILES_PER_PAGE || page.last === null) return rewritten;
     after = page.last;
   }
+}
+
+/**
+ * {@link syncProfilesOf} for every address of `emails` that some profile trusts
+ * ({@link addressesTrusted}), {@link QUERIES_IN_FLIGHT} at a time. Returns the profiles rewritten.
+ */
+export async function syncProfilesOfAll(db: Firestore, emails: readonly string[]): Promise<number> {
+  const trusted = await addressesTrusted(db, emails);
+  let rewritten = 0;
+  for (let i = 0; i < trusted.length; i += QUERIES_IN_FLIGHT) {
+    const counts = await Promise.all(
+      trusted.slice(i, i + QUERIES_IN_FLIGHT).map((email) => syncProfilesOf(db, email)),
+    );
+    rewritten += counts.reduce((a, b) => a + b, 0);
+  }
+  return rewritten;
 }

@@ -3,12 +3,10 @@
  *
  * `emailSuppressions/{sha256(lower-cased address)}` holds every address we must not email again:
  * hard bounces, addresses SendGrid drops as bounced/invalid/spam-reporting/unsubscribed, spam
- * reports and unsubscribes. A user's profile carries what the list says about their address
- * (`suppression-check.service.ts`), so delivery reads the list only for a profile that does not
- * know yet; both writers here (the webhook, {@link removeSuppression}) rewrite those profiles.
- * An address without a profile (an invitation) is asked about directly ({@link isSuppressed}).
- * Events about a message we sent (custom arg `deliveryId`) also update that delivery record's
- * provider fields.
+ * reports and unsubscribes. Profiles carry what the list says of their address (delivery reads it
+ * there; both writers here rewrite them: `suppression-check.service.ts`); an address without a
+ * profile (an invitation) is asked about directly ({@link isSuppressed}). Events about a message
+ * we sent (custom arg `deliveryId`) also update that delivery record's provider fields.
  *
  * The signature of a batch is checked at the door (`src/http/sendgrid-webhook.routes.ts`); this
  * module gets the parsed JSON and never imports SendGrid.
@@ -36,12 +34,10 @@ import {
   type Parsed,
   type SuppressionReason,
 } from './sendgrid-events';
-import { syncProfilesOf } from './suppression-check.service';
+import { syncProfilesOf, syncProfilesOfAll } from './suppression-check.service';
 import { normaliseEmail, suppressionKey } from './suppression-keys';
 import { applyUnsubscribe } from './unsubscribe';
 import { DELIVERIES, EMAIL_SUPPRESSIONS } from '../../storage/collections';
-
-/** The engine's delivery records (`delivery.service.ts`); named here to avoid an import cycle. */
 
 /**
  * Most events in one webhook request. SendGrid posts a batch every 30 s or at 768 KB; a minimal
@@ -90,11 +86,10 @@ export async function isSuppressed(
 }
 
 /**
- * Lifts the suppression of `email` (an operator, after the address was fixed or the user asked),
- * and tells the profiles that trust the address (also when the entry was already gone: a retry
- * after a failure in between finishes the job). SendGrid keeps its own bounce/spam/unsubscribe
- * lists: remove the address there too, or SendGrid drops the next message and the webhook
- * suppresses it again.
+ * Lifts the suppression of `email` (an operator, after the address was fixed or the user asked)
+ * and rewrites the profiles that trust it (also when the entry is already gone: a retry finishes).
+ * SendGrid keeps its own bounce/spam/unsubscribe lists: remove the address there too, or SendGrid
+ * drops the next message and the webhook suppresses it again.
  */
 export async function removeSuppression(
   db: Firestore,
@@ -233,9 +228,7 @@ export async function recordSendGridEvents(
   // Then the profiles that trust these addresses — after the entries, so a delivery's lookup
   // that commits in between is found here; for every address of the batch, new events or not,
   // so a redelivered batch finishes what a failure here left undone.
-  await forEachLimited([...byEmail.keys()], CONCURRENCY, async (email) => {
-    summary.profilesUpdated += await syncProfilesOf(db, email);
-  });
+  summary.profilesUpdated = await syncProfilesOfAll(db, [...byEmail.keys()]);
 
   const deliveries = [...byDelivery.entries()];
   const chunks: (typeof deliveries)[] = [];
