@@ -11,8 +11,6 @@ import {
   type DeliveryDoc,
   type NotifierDeps,
 } from '../../src/domain/notifications/delivery.service';
-import { recordSuppressionCheck } from '../../src/domain/notifications/suppression-check.service';
-import { createUserProfile } from '../../src/domain/users/account.service';
 import { registerDevice, tokenKey } from '../../src/domain/users/devices.service';
 import type { NotificationPreferences } from '../../src/domain/users/preferences.schema';
 import { onTaskWritten } from '../../src/functions/task.triggers';
@@ -249,17 +247,15 @@ describe('leading edge and cost', () => {
 
   it('a recipient with d devices costs 1 + d document reads and one record for both channels', async () => {
     useRuntime(0);
-    // A profile as the sign-up trigger leaves it: it knows its address is not suppressed.
-    await createUserProfile(fs.db, clock, { uid: 'bob', email: 'bob@taskflow.test' });
-    await recordSuppressionCheck(fs.db, 'bob');
+    await user('bob');
     await device('bob', tok('bob-phone'));
     await device('bob', tok('bob-tablet'));
     const reads = countReads(fs.db);
     try {
       const result = await deliverNotification(deps, intent({ category: 'broadcast' }));
       expect(result).toMatchObject({ inbox: 'created', push: 'sent', email: 'sent' });
-      // profile + 2 devices: no suppression lookup before the email (the profile knows).
-      expect(reads.log.documents).toEqual({ users: 1, devices: 2 });
+      // profile + 2 devices; the suppression lookup (absent) is the one extra, before the email.
+      expect(reads.log.documents).toEqual({ users: 1, devices: 2, emailSuppressions: 1 });
     } finally {
       reads.restore();
     }

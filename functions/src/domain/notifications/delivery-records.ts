@@ -143,6 +143,8 @@ export interface Recipient {
    * it up once and records it).
    */
   suppression: SuppressionStatus | null;
+  /** The profile's version as read (`null`: no profile), so a lookup records only onto it. */
+  profileUpdateTime: Timestamp | null;
 }
 
 export interface Member {
@@ -172,6 +174,7 @@ export function recipientFrom(snap: DocumentSnapshot): Recipient {
     locale: str(data.locale),
     prefs: resolvePreferences(data.notificationPreferences),
     suppression: suppressionFromProfile(data[SUPPRESSION_CHECK_FIELD], email),
+    profileUpdateTime: snap.updateTime ?? null,
   };
 }
 

@@ -103,7 +103,8 @@ export async function attemptChannel(
     if (recipient.email === null) return skipped(members, channel, 'no_email');
     // Known from the profile in the common case; looked up (and recorded) only when it is not.
     const suppression =
-      recipient.suppression ?? (await checkSuppression(deps.db, recipient.uid, recipient.email));
+      recipient.suppression ??
+      (await checkSuppression(deps.db, { ...recipient, email: recipient.email }));
     if (suppression.suppressed)
       return skipped(members, channel, `suppressed_${suppression.reason ?? 'email'}`);
     return await sendEmail(deps, members, recipient);

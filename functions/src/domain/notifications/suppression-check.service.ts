@@ -107,25 +107,43 @@ function entryRef(db: Firestore, email: string): DocumentReference {
   return db.collection(EMAIL_SUPPRESSIONS).doc(suppressionKey(email));
 }
 
+/** Firestore's gRPC code for a failed precondition (`lastUpdateTime` no longer matches). */
+const FAILED_PRECONDITION = 9;
+
 /**
- * Looks `email` up on the suppression list for user `uid` and records the answer on their profile
- * when the profile's address is still `email` (a transaction reading the profile and the entry:
- * 2 reads and, once per address, 1 write). Called by delivery when the profile does not know.
+ * Looks `email` up on the suppression list for the recipient whose profile delivery read (version
+ * `profileUpdateTime`) and records the answer on it: a transaction reading the entry and updating
+ * the profile only if it is still that version (1 read and, once per address, 1 write). A profile
+ * changed since (a webhook rewrote it, the address changed) is left alone and the answer still
+ * used. Called by delivery when the profile does not know.
  */
 export async function checkSuppression(
   db: Firestore,
-  uid: string,
-  email: string,
+  recipient: { uid: string; email: string; profileUpdateTime: Timestamp | null },
 ): Promise<SuppressionStatus> {
-  const address = normaliseEmail(email);
-  const profileRef = db.collection(USERS).doc(uid);
-  return db.runTransaction(async (tx) => {
-    const [profile, entry] = await tx.getAll(profileRef, entryRef(db, address));
-    if (profile === undefined || entry === undefined) throw new Error('getAll answered short');
-    const check = checkFrom(address, entry);
-    recordIfCurrent(tx, profile, check);
-    return statusOf(check);
-  });
+  const address = normaliseEmail(recipient.email);
+  const profileRef = db.collection(USERS).doc(recipient.uid);
+  const { profileUpdateTime } = recipient;
+  // What the transaction read, kept when only its conditional write failed.
+  const seen: { check?: SuppressionCheck } = {};
+  try {
+    await db.runTransaction(async (tx) => {
+      const check = checkFrom(address, await tx.get(entryRef(db, address)));
+      seen.check = check;
+      if (profileUpdateTime !== null) {
+        tx.update(
+          profileRef,
+          { [SUPPRESSION_CHECK_FIELD]: check },
+          { lastUpdateTime: profileUpdateTime },
+        );
+      }
+    });
+  } catch (e) {
+    const code: unknown = typeof e === 'object' && e !== null ? Reflect.get(e, 'code') : undefined;
+    if (code !== FAILED_PRECONDITION || seen.check === undefined) throw e;
+  }
+  if (seen.check === undefined) throw new Error('the suppression lookup did not run');
+  return statusOf(seen.check);
 }
 
 /**
