@@ -6,7 +6,8 @@ import { USERS, DEVICES, DEVICE_TOKENS } from '../src/storage/collections';
 
 /**
  * Deterministic test population for the fan-out benchmark: `users/{uid}` profiles without
- * `notificationPreferences` (so the defaults apply: inbox, push and email all on, no quiet hours),
+ * `notificationPreferences` (so the defaults apply: inbox, push and email all on, no quiet hours)
+ * and with the suppression state the sign-up trigger records (address not suppressed),
  * 1–3 devices each under `users/{uid}/devices/{deviceId}`, and the token index
  * `deviceTokens/{sha256(token)}` → {uid, deviceId} that `registerDevice` maintains. Written with
  * batched writes, not through the device API: seeding is not what is measured.
@@ -99,6 +100,8 @@ export async function seedUsers(
         photoUrl: null,
         createdAt: at,
         updatedAt: at,
+        // As the sign-up trigger leaves a new account: its address checked, not suppressed.
+        suppressionCheck: { email: `${uid}@bench.taskflow.test`, suppressed: null },
       },
     ]);
     for (let d = 0; d < count; d++) {

@@ -15,6 +15,7 @@ import {
   STUCK_DELIVERIES_QUERY,
 } from './notifications/delivery.service';
 import { BROADCAST_AUDIENCE_QUERY } from './notifications/broadcast.service';
+import { PROFILES_CHECKED_FOR_QUERY } from './notifications/suppression-check.service';
 import {
   INBOX_COUNT_QUERY,
   INBOX_QUERY,
@@ -66,6 +67,8 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   RECENT_GROUP_QUERY,
   // Admin broadcasts (broadcast.service.ts): the audience counted, then paged by document id.
   BROADCAST_AUDIENCE_QUERY,
+  // The suppression webhook (suppression-check.service.ts): the profiles that trust an address.
+  PROFILES_CHECKED_FOR_QUERY,
   // The reminder and overdue sweeps (reminders/sweeps.ts): a range and sort on one server-owned
   // instant of taskSchedules, served by its automatic single-field index (no composite index).
   DUE_REMINDERS_QUERY,

@@ -44,17 +44,22 @@ function accountOf(record: UserRecord): NewAccount {
 
 /** `onUserCreated`: creates `users/{uid}` with defaults for every new Auth account. */
 export const onUserCreated: CloudFunction<UserRecord> = user().onCreate(async (record, context) => {
-  const [{ getRuntime }, { createUserProfile }] = await Promise.all([
+  const [{ getRuntime }, { createUserProfile }, { recordSuppressionCheck }] = await Promise.all([
     import('../composition-root'),
     import('../domain/users/account.service'),
+    import('../domain/notifications/suppression-check.service'),
   ]);
   const { deps, logger } = getRuntime();
   const result = await createUserProfile(deps.db, deps.clock, accountOf(record));
+  // The profile learns whether its address is suppressed now, so even the first email costs no
+  // lookup (a redelivered event finds it settled and writes nothing).
+  const suppression = await recordSuppressionCheck(deps.db, record.uid);
   logger.info(result.created ? 'User profile created' : 'User profile already there', {
     function: 'onUserCreated',
     userId: record.uid,
     eventId: context.eventId,
     ...result,
+    emailSuppressed: suppression?.suppressed ?? null,
   });
 });
 

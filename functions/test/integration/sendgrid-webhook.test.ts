@@ -256,6 +256,55 @@ describe('POST /api/webhooks/sendgrid/events: suppressions', () => {
     expect(await removeSuppression(fs.db, 'gone@example.test')).toEqual({ removed: false });
   });
 
+  it('rewrites the profiles whose suppression state is about the address, and no other', async () => {
+    const checked = (email: string) => ({ email, suppressed: null });
+    await Promise.all([
+      fs.db
+        .doc('users/u-gone')
+        .set({ email: 'Gone@example.test', suppressionCheck: checked('gone@example.test') }),
+      fs.db
+        .doc('users/u-fine')
+        .set({ email: 'fine@example.test', suppressionCheck: checked('fine@example.test') }),
+    ]);
+    const res = await post(body).expect(200);
+    expect(res.body).toMatchObject({ profilesUpdated: 1 });
+    expect((await fs.db.doc('users/u-gone').get()).get('suppressionCheck')).toEqual({
+      email: 'gone@example.test',
+      suppressed: {
+        reason: 'bounced',
+        at: Timestamp.fromMillis(at('2026-11-23T09:55:00Z') * 1000),
+      },
+    });
+    expect((await fs.db.doc('users/u-fine').get()).get('suppressionCheck')).toEqual(
+      checked('fine@example.test'),
+    );
+    // Lifted by an operator: the profile says so too.
+    await removeSuppression(fs.db, 'gone@example.test');
+    expect((await fs.db.doc('users/u-gone').get()).get('suppressionCheck')).toEqual(
+      checked('gone@example.test'),
+    );
+  });
+
+  it('a redelivered batch rewrites a profile the first delivery did not reach', async () => {
+    await post(body).expect(200);
+    // As if the first request had failed after writing the entries, before the profiles: a
+    // profile checked against the address still says "not suppressed".
+    await fs.db.doc('users/u-late').set({
+      email: 'old@example.test',
+      suppressionCheck: { email: 'old@example.test', suppressed: null },
+    });
+    const again = await post(body);
+    expect(again.body).toMatchObject({
+      suppressionEvents: 0,
+      duplicateEvents: 6,
+      profilesUpdated: 1,
+    });
+    expect((await fs.db.doc('users/u-late').get()).get('suppressionCheck')).toMatchObject({
+      email: 'old@example.test',
+      suppressed: { reason: 'bounced' },
+    });
+  });
+
   it('unknown event types are ignored and malformed events skipped; the rest of the batch counts', async () => {
     const mixed = JSON.stringify([
       event({ event: 'group_resubscribe', sg_event_id: 'x1' }),

@@ -371,6 +371,78 @@ describe('users/{uid}: update', () => {
   });
 });
 
+describe('users/{uid}.suppressionCheck (server-owned: whether the address may be emailed)', () => {
+  const CHECKED = {
+    name: 'Fay',
+    email: 'fay@taskflow.test',
+    suppressionCheck: {
+      email: 'fay@taskflow.test',
+      suppressed: { reason: 'bounced', at: PAST },
+    },
+    createdAt: PAST,
+    updatedAt: PAST,
+  };
+  const fay = () => rules.as('fay', { email: 'fay@taskflow.test', email_verified: true });
+
+  it('denies creating a profile that carries a suppression state', async () => {
+    await assertFails(
+      createProfile({ suppressionCheck: { email: CAROL_EMAIL, suppressed: null } }),
+    );
+  });
+
+  it('denies adding one to a profile that has none', async () => {
+    await assertFails(
+      alice()
+        .doc('users/alice')
+        .update({
+          suppressionCheck: { email: ALICE_EMAIL, suppressed: null },
+          updatedAt: serverTimestamp(),
+        }),
+    );
+    await assertFails(
+      alice()
+        .doc('users/alice')
+        .set(
+          {
+            suppressionCheck: { email: ALICE_EMAIL, suppressed: null },
+            updatedAt: serverTimestamp(),
+          },
+          { merge: true },
+        ),
+    );
+  });
+
+  it('denies the owner clearing, changing or deleting the state the server recorded', async () => {
+    await rules.seed({ 'users/fay': CHECKED });
+    const doc = fay().doc('users/fay');
+    await assertFails(
+      doc.update({ 'suppressionCheck.suppressed': null, updatedAt: serverTimestamp() }),
+    );
+    await assertFails(
+      doc.update({ 'suppressionCheck.email': 'other@taskflow.test', updatedAt: serverTimestamp() }),
+    );
+    await assertFails(
+      doc.update({ suppressionCheck: deleteField(), updatedAt: serverTimestamp() }),
+    );
+    // A whole-document write that leaves it out deletes it: denied too.
+    await assertFails(
+      doc.set({
+        name: 'Fay',
+        email: 'fay@taskflow.test',
+        createdAt: PAST,
+        updatedAt: serverTimestamp(),
+      }),
+    );
+  });
+
+  it('lets the owner edit the rest of a profile that carries one', async () => {
+    await rules.seed({ 'users/fay': CHECKED });
+    await assertSucceeds(
+      fay().doc('users/fay').update({ name: 'Fay F.', updatedAt: serverTimestamp() }),
+    );
+  });
+});
+
 describe('users/{uid}.notificationPreferences', () => {
   it('accepts every key with a valid value, and any subset of them', async () => {
     await assertSucceeds(setAlicePreferences(ALL_PREFERENCES));

@@ -22,6 +22,11 @@ import type {
 } from './channels';
 import { CATEGORY_PREFERENCE, type Channel } from './delivery-policy';
 import type { NotificationSettings } from './settings';
+import {
+  SUPPRESSION_CHECK_FIELD,
+  suppressionFromProfile,
+  type SuppressionStatus,
+} from './suppression-check.service';
 import type { UnsubscribeScope } from './unsubscribe.service';
 import { USERS, DELIVERIES } from '../../storage/collections';
 
@@ -132,6 +137,14 @@ export interface Recipient {
   timezone: string;
   locale: string | null;
   prefs: NotificationPreferences;
+  /**
+   * Whether `email` is on the suppression list, as the profile recorded it for that address
+   * (`suppression-check.service.ts`); `null` when the profile does not know (then delivery looks
+   * it up once and records it).
+   */
+  suppression: SuppressionStatus | null;
+  /** The profile's version as read (`null`: no profile), so a lookup records only onto it. */
+  profileUpdateTime: Timestamp | null;
 }
 
 export interface Member {
@@ -150,15 +163,18 @@ export async function loadRecipient(db: Firestore, uid: string): Promise<Recipie
 export function recipientFrom(snap: DocumentSnapshot): Recipient {
   const data = snap.data() ?? {};
   const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : null);
+  const email = str(data.email);
   return {
     uid: snap.id,
     exists: snap.exists,
-    email: str(data.email),
+    email,
     name: str(data.name),
     // An unknown zone (a profile written around the API) is read as UTC, not thrown on later.
     timezone: str(data.timezone) === null ? DEFAULT_TIMEZONE : safeZone(data.timezone),
     locale: str(data.locale),
     prefs: resolvePreferences(data.notificationPreferences),
+    suppression: suppressionFromProfile(data[SUPPRESSION_CHECK_FIELD], email),
+    profileUpdateTime: snap.updateTime ?? null,
   };
 }
 

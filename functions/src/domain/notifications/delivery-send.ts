@@ -18,7 +18,7 @@ import {
   type Recipient,
 } from './delivery-records.service';
 import { renderEmail } from './email-templates';
-import { isSuppressed } from './suppressions';
+import { checkSuppression } from './suppression-check.service';
 import { unsubscribeLinks } from './unsubscribe.service';
 import { USERS, DEVICES, DEVICE_TOKENS } from '../../storage/collections';
 
@@ -101,7 +101,10 @@ export async function attemptChannel(
       return await sendPush(deps, members, recipient, log);
     }
     if (recipient.email === null) return skipped(members, channel, 'no_email');
-    const suppression = await isSuppressed(deps.db, recipient.email);
+    // Known from the profile in the common case; looked up (and recorded) only when it is not.
+    const suppression =
+      recipient.suppression ??
+      (await checkSuppression(deps.db, { ...recipient, email: recipient.email }));
     if (suppression.suppressed)
       return skipped(members, channel, `suppressed_${suppression.reason ?? 'email'}`);
     return await sendEmail(deps, members, recipient);

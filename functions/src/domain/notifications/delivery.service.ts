@@ -38,7 +38,9 @@ import { isAlreadyExists } from '../../storage/already-exists';
  * Cost of a notified recipient with d devices, in the common case (sent at once): reads — the
  * profile and the d devices; writes — the inbox item, the delivery record created (the claim) and
  * finished (both channels in one update). The token index is read only for a device the app wrote
- * itself, a suppressed address is looked up (absent: a missing lookup) before an email.
+ * itself. Whether the address is suppressed comes with the profile (`suppression-check.service.ts`);
+ * the suppression list is read only when the profile does not know yet (a profile from before the
+ * field, an address changed since), once per address.
  *
  * Held records are sent by {@link releaseDueDeliveries} (`delivery-release.service.ts`), which claims each
  * attempt with `create()` of `deliveries/{id}/claims/v{version}`.

@@ -126,6 +126,8 @@ export interface EventBatchSummary {
   suppressionsCreated: number;
   /** Users whose email preference was turned off by a spam report or unsubscribe. */
   usersUnsubscribed: number;
+  /** Profiles whose suppression state was rewritten (`suppression-check.service.ts`). */
+  profilesUpdated: number;
   /** Delivery records updated / named by an event but not there (expired, or not ours). */
   deliveriesUpdated: number;
   deliveriesMissing: number;

@@ -3,13 +3,14 @@
  *
  * `emailSuppressions/{sha256(lower-cased address)}` holds every address we must not email again:
  * hard bounces, addresses SendGrid drops as bounced/invalid/spam-reporting/unsubscribed, spam
- * reports and unsubscribes. The engine asks {@link isSuppressed} before each email. Events about a
- * message we sent (custom arg `deliveryId`) also update that delivery record's provider fields.
+ * reports and unsubscribes. Profiles carry what the list says of their address (delivery reads it
+ * there; both writers here rewrite them: `suppression-check.service.ts`); an address without a
+ * profile (an invitation) is asked about directly ({@link isSuppressed}). Events about a message
+ * we sent (custom arg `deliveryId`) also update that delivery record's provider fields.
  *
  * The signature of a batch is checked at the door (`src/http/sendgrid-webhook.routes.ts`); this
  * module gets the parsed JSON and never imports SendGrid.
  */
-import { createHash } from 'node:crypto';
 import {
   Timestamp,
   type DocumentReference,
@@ -33,10 +34,10 @@ import {
   type Parsed,
   type SuppressionReason,
 } from './sendgrid-events';
+import { syncProfilesOf, syncProfilesOfAll } from './suppression-check.service';
+import { normaliseEmail, suppressionKey } from './suppression-keys';
 import { applyUnsubscribe } from './unsubscribe.service';
 import { DELIVERIES, EMAIL_SUPPRESSIONS } from '../../storage/collections';
-
-/** The engine's delivery records (`delivery.service.ts`); named here to avoid an import cycle. */
 
 /**
  * Most events in one webhook request. SendGrid posts a batch every 30 s or at 768 KB; a minimal
@@ -68,15 +69,7 @@ export interface SuppressionDoc {
   updatedAt: Timestamp;
 }
 
-/** Normalised form of an address: how it is compared and keyed. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-/** Document id of an address's suppression entry (no address in ids or logs of paths). */
-export function suppressionKey(email: string): string {
-  return createHash('sha256').update(normaliseEmail(email)).digest('hex');
-}
+export { normaliseEmail, suppressionKey };
 
 function suppressionRef(db: Firestore, email: string): DocumentReference {
   return db.collection(EMAIL_SUPPRESSIONS).doc(suppressionKey(email));
@@ -93,7 +86,8 @@ export async function isSuppressed(
 }
 
 /**
- * Lifts the suppression of `email` (an operator, after the address was fixed or the user asked).
+ * Lifts the suppression of `email` (an operator, after the address was fixed or the user asked)
+ * and rewrites the profiles that trust it (also when the entry is already gone: a retry finishes).
  * SendGrid keeps its own bounce/spam/unsubscribe lists: remove the address there too, or SendGrid
  * drops the next message and the webhook suppresses it again.
  */
@@ -103,9 +97,9 @@ export async function removeSuppression(
 ): Promise<{ removed: boolean }> {
   const ref = suppressionRef(db, email);
   const snap = await ref.get();
-  if (!snap.exists) return { removed: false };
-  await ref.delete();
-  return { removed: true };
+  if (snap.exists) await ref.delete();
+  await syncProfilesOf(db, email);
+  return { removed: snap.exists };
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time; rejects with the first failure. */
@@ -130,6 +124,7 @@ async function forEachLimited<T>(
  * - bounce (not `blocked`), dropped as bounced/invalid/spam/unsubscribed, spamreport, unsubscribe
  *   and group_unsubscribe put the address on the suppression list; spamreport/unsubscribe with a
  *   `userId` custom arg also turn that user's `emailNotifications` off.
+ * - the profiles whose suppression state is about such an address are rewritten to say so.
  * - any known event with a `deliveryId` custom arg updates `deliveries/{deliveryId}` (provider
  *   fields only, merged; a record that is not there is left alone).
  *
@@ -162,6 +157,7 @@ export async function recordSendGridEvents(
     duplicateEvents: 0,
     suppressionsCreated: 0,
     usersUnsubscribed: 0,
+    profilesUpdated: 0,
     deliveriesUpdated: 0,
     deliveriesMissing: 0,
   };
@@ -229,6 +225,10 @@ export async function recordSendGridEvents(
     if (result.changed.length > 0) summary.usersUnsubscribed++;
   });
   await writeSuppressions(db, plans);
+  // Then the profiles that trust these addresses — after the entries, so a delivery's lookup
+  // that commits in between is found here; for every address of the batch, new events or not,
+  // so a redelivered batch finishes what a failure here left undone.
+  summary.profilesUpdated = await syncProfilesOfAll(db, [...byEmail.keys()]);
 
   const deliveries = [...byDelivery.entries()];
   const chunks: (typeof deliveries)[] = [];

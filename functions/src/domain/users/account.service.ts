@@ -11,6 +11,7 @@ import {
 import type { Clock } from '../../core/clock';
 import type { Logger } from '../../core/logger';
 import { scheduleUserDigest } from '../digests/digest-schedule.service';
+import type { SuppressionCheck } from '../notifications/suppression-check.service';
 import { tokenKey } from './devices.service';
 import { DEFAULT_PREFERENCES, type NotificationPreferences } from './preferences.schema';
 import {
@@ -56,6 +57,11 @@ export interface UserProfile {
   notificationPreferences: NotificationPreferences;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+  /**
+   * Server-owned: whether `email` is on the suppression list, settled by the sign-up trigger and
+   * kept true by the SendGrid webhook (`notifications/suppression-check.service.ts`).
+   */
+  suppressionCheck?: SuppressionCheck;
 }
 
 function nonBlank(value: string | null | undefined): string | undefined {
