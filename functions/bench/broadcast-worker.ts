@@ -133,7 +133,7 @@ async function main(): Promise<void> {
         heapStartMb: start / MB,
         heapPeakMb: shardPeak / MB,
       });
-      parentPort?.postMessage({ kind: 'shard', index: shard.index });
+      parentPort?.postMessage({ kind: 'shard', sample: shards[shards.length - 1] });
     }
   }
   clearInterval(sampler);

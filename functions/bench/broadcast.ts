@@ -6,7 +6,7 @@ import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { BROADCAST_SHARD_SIZE } from '../src/domain/notifications/broadcast-plan';
 import { documentsRead, documentsWritten, startCountingFirestore } from './counting-firestore';
-import type { WorkerInput, WorkerResult } from './broadcast-worker';
+import type { ShardSample, WorkerInput, WorkerResult } from './broadcast-worker';
 import { seedUsers } from './seed';
 
 /**
@@ -80,6 +80,8 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 const MB = 1024 * 1024;
+/** Progress is written to stderr after every this many shards. */
+const PROGRESS_EVERY = 10;
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -95,7 +97,8 @@ interface RunResult {
   wallS: number;
   recipientsPerSecond: number;
   startMs: number;
-  shardMs: { median: number; p95: number; max: number };
+  /** Shard wall times; the medians of the first and last tenth of the full shards show growth. */
+  shardMs: { median: number; p95: number; max: number; firstTenth: number; lastTenth: number };
   /** Shard start → successor dispatched (page query + enqueue, without Cloud Tasks' latency). */
   hopMs: { median: number; max: number };
   perRecipient: { documentsRead: number; missingLookups: number; writes: number };
@@ -113,18 +116,24 @@ interface RunResult {
   problems: string[];
 }
 
-function runWorker(input: WorkerInput, onShard: () => void): Promise<WorkerResult> {
+function runWorker(
+  input: WorkerInput,
+  onShard: (shard: ShardSample) => void,
+): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(path.join(__dirname, 'broadcast-worker.js'), {
       // The worker inherits this process's flags (--expose-gc from the npm script).
       workerData: input,
       resourceLimits: { maxOldGenerationSizeMb: ENGINE_OLD_SPACE_MB },
     });
-    worker.on('message', (m: { kind: string; result?: WorkerResult; error?: string }) => {
-      if (m.kind === 'shard') onShard();
-      else if (m.kind === 'result' && m.result !== undefined) resolve(m.result);
-      else if (m.kind === 'error') reject(new Error(m.error));
-    });
+    worker.on(
+      'message',
+      (m: { kind: string; sample?: ShardSample; result?: WorkerResult; error?: string }) => {
+        if (m.kind === 'shard' && m.sample !== undefined) onShard(m.sample);
+        else if (m.kind === 'result' && m.result !== undefined) resolve(m.result);
+        else if (m.kind === 'error') reject(new Error(m.error));
+      },
+    );
     worker.on('error', reject);
     worker.on('exit', (code) => {
       if (code !== 0)
@@ -142,7 +151,9 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     if (!options.json) process.stdout.write(`${line}\n`);
   };
-  const server = await startCountingFirestore({ inPlaceStorage: true });
+  // The server's own CPU time is not reported here: not measuring it saves two getrusage calls
+  // per RPC on the emulator's thread.
+  const server = await startCountingFirestore({ inPlaceStorage: true, measureCpu: false });
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   process.env.FIRESTORE_EMULATOR_HOST = server.host;
   const projectId = 'demo-bench-broadcast';
@@ -164,6 +175,8 @@ async function main(): Promise<void> {
       prefix: `bench-${String.fromCharCode(97 + k)}-`,
       seed: 20_261_202 + k,
       at: new Date('2026-11-23T10:00:00Z'),
+      // Straight into the server's state: seeding is not measured (nor counted).
+      writer: server.directWriter(projectId),
     });
     seeded = users;
     devices += seed.devices;
@@ -176,7 +189,11 @@ async function main(): Promise<void> {
       emulatorPeak = Math.max(emulatorPeak, getHeapStatistics().used_heap_size);
     }, 50);
     const started = performance.now();
-    let shardsDone = 0;
+    // Progress on stderr every PROGRESS_EVERY shards (what a run cut short has measured so far):
+    // their median time and engine heap, and the totals up to there.
+    let recent: ShardSample[] = [];
+    let recipientsSoFar = 0;
+    const expectedShards = Math.floor(users / BROADCAST_SHARD_SIZE) + 1;
     const result = await runWorker(
       {
         host: server.host,
@@ -184,17 +201,41 @@ async function main(): Promise<void> {
         batchKey: `bench:${tag}:${users}`,
         concurrency: options.concurrency,
       },
-      () => {
-        shardsDone++;
-        if (!options.json && shardsDone % 10 === 0) process.stderr.write('.');
+      (shard) => {
+        recent.push(shard);
+        recipientsSoFar += shard.recipients;
+        if (recent.length < PROGRESS_EVERY) return;
+        const elapsedS = (performance.now() - started) / 1000;
+        const sofar = server.counts;
+        process.stderr.write(
+          `  shards ${recent[0]?.index ?? 0}–${shard.index} of ~${expectedShards}: median ` +
+            `${Math.round(
+              percentile(
+                recent.map((r) => r.ms),
+                50,
+              ),
+            )} ms, engine heap at start ≤ ` +
+            `${round(Math.max(...recent.map((r) => r.heapStartMb)))} MB, peak ` +
+            `${round(Math.max(...recent.map((r) => r.heapPeakMb)))} MB; so far ${recipientsSoFar} ` +
+            `recipients in ${elapsedS.toFixed(0)} s (${Math.round(recipientsSoFar / elapsedS)}/s), ` +
+            `${round(documentsRead(sofar) / recipientsSoFar, 3)} reads (+` +
+            `${round(sofar.lookupsMissing / recipientsSoFar, 3)} missing) and ` +
+            `${round(documentsWritten(sofar) / recipientsSoFar, 3)} writes per recipient, emulator ` +
+            `heap ${round(getHeapStatistics().used_heap_size / MB)} MB (peak ${round(emulatorPeak / MB)})\n`,
+        );
+        recent = [];
       },
     );
-    if (!options.json) process.stderr.write('\n');
     const wallMs = performance.now() - started;
     clearInterval(sampler);
     const counts = server.reset();
     const n = users;
     const shardMs = result.shards.map((s) => s.ms);
+    // Growth is read on full shards only (the last one is partial or empty).
+    const fullMs = result.shards
+      .filter((s) => s.recipients === BROADCAST_SHARD_SIZE)
+      .map((s) => s.ms);
+    const tenth = Math.max(1, Math.floor(fullMs.length / 10));
     const hopMs = result.shards.flatMap((s) => (s.hopMs === null ? [] : [s.hopMs]));
     const problems: string[] = [];
     const expect = (what: string, got: unknown, want: unknown): void => {
@@ -218,6 +259,8 @@ async function main(): Promise<void> {
         median: Math.round(percentile(shardMs, 50)),
         p95: Math.round(percentile(shardMs, 95)),
         max: Math.round(Math.max(...shardMs)),
+        firstTenth: Math.round(percentile(fullMs.slice(0, tenth), 50)),
+        lastTenth: Math.round(percentile(fullMs.slice(-tenth), 50)),
       },
       hopMs: {
         median: Math.round(percentile(hopMs, 50)),
@@ -245,7 +288,18 @@ async function main(): Promise<void> {
       emails: result.emails,
       problems,
     });
-    log(`  ${n} recipients in ${(wallMs / 1000).toFixed(1)} s, ${result.shards.length} shards`);
+    const run = runs[runs.length - 1];
+    if (run !== undefined)
+      // One line per count as soon as it is done, so a long run's earlier counts are on record.
+      process.stderr.write(
+        `  ${n} recipients in ${run.wallS} s (${run.recipientsPerSecond}/s), ${run.shards} shards ` +
+          `(median ${run.shardMs.median} ms, first/last tenth ${run.shardMs.firstTenth}/` +
+          `${run.shardMs.lastTenth} ms); engine heap kept ≤ ${run.engineHeapMb.shardStartMax} MB, ` +
+          `peak ${run.engineHeapMb.peak} MB; emulator heap ${run.emulatorHeapMb.before}/` +
+          `${run.emulatorHeapMb.peak} MB; per recipient ${run.perRecipient.documentsRead} reads ` +
+          `(+${run.perRecipient.missingLookups} missing), ${run.perRecipient.writes} writes; ` +
+          `${run.problems.length === 0 ? 'ok' : run.problems.join('; ')}\n`,
+      );
   }
   await deleteApp(app);
   server.stop();
@@ -305,6 +359,10 @@ function table(runs: readonly RunResult[]): string {
     [
       'shard time median / p95 / max',
       (r) => `${fmt(r.shardMs.median)} / ${fmt(r.shardMs.p95)} / ${fmt(r.shardMs.max)} ms`,
+    ],
+    [
+      'shard time, first / last tenth',
+      (r) => `${fmt(r.shardMs.firstTenth)} / ${fmt(r.shardMs.lastTenth)} ms`,
     ],
     ['shard → next dispatched med/max', (r) => `${fmt(r.hopMs.median)} / ${fmt(r.hopMs.max)} ms`],
     ['docs read / recipient', (r) => r.perRecipient.documentsRead.toFixed(3)],

@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { Timestamp } from 'firebase-admin/firestore';
+import type { SeedWriter } from './support';
 import {
   FirestoreServer,
   FirestoreStateCollection,
@@ -26,7 +28,9 @@ import {
  *
  * The handlers run synchronously on this process's event loop, so the CPU time spent in them is
  * measured too (`serverCpuMs`): it is the emulator's own cost, which real Firestore does not put
- * on the function's CPU.
+ * on the function's CPU. Measuring it costs two `process.cpuUsage()` calls per RPC (a getrusage
+ * over every thread of the process, about a sixth of the server's own CPU per call on a 2-core
+ * machine); a benchmark that does not report it passes `measureCpu: false`.
  *
  * Storage: the server keeps each collection as one immer-produced, auto-frozen object, so adding a
  * document copies (and re-freezes) the whole collection — O(collection size) per new document,
@@ -60,7 +64,8 @@ export interface FirestoreCounts {
   rejectedWrites: number;
   /**
    * CPU milliseconds spent inside the server's handlers (they run synchronously on this event
-   * loop; CPU, not wall time, so other processes on a shared machine do not inflate it).
+   * loop; CPU, not wall time, so other processes on a shared machine do not inflate it). Stays 0
+   * when the server was started with `measureCpu: false`.
    */
   serverCpuMs: number;
 }
@@ -140,7 +145,7 @@ function classify(write: WriteMessage): 'creates' | 'updates' | 'sets' | 'delete
 }
 
 /** Wraps every handler of the server: counts per method, and documents/writes where they pass. */
-function instrument(server: GrpcServer, counts: () => FirestoreCounts): void {
+function instrument(server: GrpcServer, counts: () => FirestoreCounts, measureCpu: boolean): void {
   for (const [path, handler] of server.handlers) {
     const method = path.startsWith(SERVICE) ? path.slice(SERVICE.length) : path;
     const original = handler.func;
@@ -183,6 +188,10 @@ function instrument(server: GrpcServer, counts: () => FirestoreCounts): void {
           callback(err, ...rest);
         };
       }
+      if (!measureCpu) {
+        original(call, wrapped);
+        return;
+      }
       const started = process.cpuUsage();
       try {
         original(call, wrapped);
@@ -203,7 +212,40 @@ export interface CountingFirestore {
   reset(): FirestoreCounts;
   /** Number of documents that exist in `projectId` (walks the server's state). */
   storedDocuments(projectId: string): number;
+  /**
+   * Seeding without the wire: each `set` is applied to the server's state as the server applies
+   * a Commit's set (same stored fields and metadata), without the gRPC round trip and the two
+   * protobuf encodings. Not counted; for data that is not what a benchmark measures.
+   */
+  directWriter(projectId: string): SeedWriter;
   stop(): void;
+}
+
+interface StateWriter {
+  writeV1Document(date: Date, write: unknown): unknown;
+}
+
+interface WriteModule {
+  Write: { fromObject(data: unknown): unknown };
+}
+
+/** A seeded field as the v1 `Value` the server converts (the types seeding writes). */
+function toV1Value(value: unknown): Record<string, unknown> {
+  if (value === null) return { null_value: 0 };
+  if (typeof value === 'string') return { string_value: value };
+  if (typeof value === 'boolean') return { boolean_value: value };
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? { integer_value: value } : { double_value: value };
+  if (value instanceof Timestamp)
+    return { timestamp_value: { seconds: value.seconds, nanos: value.nanoseconds } };
+  if (Array.isArray(value)) return { array_value: { values: value.map(toV1Value) } };
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return { map_value: { fields: toV1Fields(value as Record<string, unknown>) } };
+  throw new Error(`directWriter: unsupported value of type ${typeof value}`);
+}
+
+function toV1Fields(data: Record<string, unknown>): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, toV1Value(v)]));
 }
 
 interface StateNode {
@@ -248,10 +290,10 @@ function useInPlaceStorage(serverRequire: NodeJS.Require): void {
 
 /**
  * Starts the embedded server on a free loopback port, instrumented; with `inPlaceStorage`, its
- * collections grow in place (see above).
+ * collections grow in place (see above); with `measureCpu: false`, `serverCpuMs` is not measured.
  */
 export async function startCountingFirestore(
-  options: { inPlaceStorage?: boolean } = {},
+  options: { inPlaceStorage?: boolean; measureCpu?: boolean } = {},
 ): Promise<CountingFirestore> {
   // The server pins its own grpc-js and immer: take them from its copy (see
   // scripts/embedded-firestore.cjs). `createRequire` resolves from the server's package.
@@ -260,7 +302,7 @@ export async function startCountingFirestore(
   const firestore = new FirestoreServer();
   const server = (firestore as unknown as { server: GrpcServer }).server;
   let counts = emptyCounts();
-  instrument(server, () => counts);
+  instrument(server, () => counts, options.measureCpu ?? true);
   const grpc = serverRequire('@grpc/grpc-js') as GrpcModule;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => {
@@ -298,6 +340,27 @@ export async function startCountingFirestore(
       };
       for (const database of Object.values(project?.databases ?? {})) walk(database.collections);
       return n;
+    },
+    directWriter(projectId) {
+      const state = firestore.state as unknown as StateWriter;
+      const { Write } = serverRequire(
+        '@firestore-emulator/proto/dist/google/firestore/v1/write',
+      ) as WriteModule;
+      const root = `projects/${projectId}/databases/(default)/documents`;
+      return {
+        set(writes) {
+          const date = new Date();
+          for (const [ref, data] of writes)
+            state.writeV1Document(
+              date,
+              Write.fromObject({
+                update: { name: `${root}/${ref.path}`, fields: toV1Fields(data) },
+              }),
+            );
+          return Promise.resolve();
+        },
+        close: () => Promise.resolve(),
+      };
     },
     stop() {
       server.forceShutdown();

@@ -1,7 +1,7 @@
 import { Timestamp, type DocumentReference, type Firestore } from 'firebase-admin/firestore';
 import { tokenKey } from '../src/domain/users/devices.service';
 import type { Platform } from '../src/domain/users/devices.schema';
-import { batchedWriter } from './support';
+import { batchedWriter, type SeedWriter } from './support';
 import { USERS, DEVICES, DEVICE_TOKENS } from '../src/storage/collections';
 
 /**
@@ -66,11 +66,19 @@ function token(random: () => number): string {
 
 /**
  * Writes `users` users (ids `{prefix}{n}`, zero-padded) with their devices and token index,
- * `concurrency` batches in flight. Same `seed` → same data.
+ * `concurrency` batches in flight, or through `writer` when given (e.g. straight into an embedded
+ * server's state). Same `seed` → same data.
  */
 export async function seedUsers(
   db: Firestore,
-  options: { users: number; prefix: string; seed: number; at: Date; concurrency?: number },
+  options: {
+    users: number;
+    prefix: string;
+    seed: number;
+    at: Date;
+    concurrency?: number;
+    writer?: SeedWriter;
+  },
 ): Promise<SeedResult> {
   const started = performance.now();
   const random = prng(options.seed);
@@ -81,7 +89,7 @@ export async function seedUsers(
   let devices = 0;
   let writes = 0;
 
-  const writer = batchedWriter(db, options.concurrency);
+  const writer = options.writer ?? batchedWriter(db, options.concurrency);
 
   for (let n = 0; n < options.users; n++) {
     const uid = `${options.prefix}${String(n).padStart(width, '0')}`;

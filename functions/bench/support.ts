@@ -54,18 +54,18 @@ export function countingLogger(
 
 export const BATCH_LIMIT = 500;
 
+/** Where seeding writes go: `set` stores a group of documents together, `close` finishes. */
+export interface SeedWriter {
+  set(writes: readonly (readonly [DocumentReference, Record<string, unknown>])[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * Seeding writes: batched sets of at most 500, `concurrency` batches in flight. `set` takes a
  * group of writes that must land in one batch (e.g. a user with its devices), so nothing is ever
  * half-seeded; `close` commits the rest and waits for every batch.
  */
-export function batchedWriter(
-  db: Firestore,
-  concurrency = 4,
-): {
-  set(writes: readonly (readonly [DocumentReference, Record<string, unknown>])[]): Promise<void>;
-  close(): Promise<void>;
-} {
+export function batchedWriter(db: Firestore, concurrency = 4): SeedWriter {
   let batch = db.batch();
   let inBatch = 0;
   const pending = new Set<Promise<unknown>>();

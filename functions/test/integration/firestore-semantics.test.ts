@@ -4,8 +4,9 @@ import { createTestFirestore } from '../support/firestore';
 /**
  * Firestore query semantics the code relies on. They hold on the official emulator; on the
  * embedded server they hold because of our patch (patches/@firestore-emulator+server+0.3.15.patch:
- * unary and nested filters, cross-type ordering, cursors, offset). If an upgrade of the embedded
- * server drops the patch, these fail first.
+ * unary and nested filters, cross-type ordering, cursors, offset, a limited page taken without
+ * sorting the whole collection). If an upgrade of the embedded server drops the patch, these fail
+ * first.
  */
 const fs = createTestFirestore();
 const col = () => fs.db.collection('items');
@@ -74,6 +75,29 @@ describe('Firestore query semantics (embedded server patched to match)', () => {
     expect(await ids(q.startAfter(Timestamp.fromMillis(1000), 'c'))).toEqual(['e', 'a']);
     const withNull = col().orderBy('at').orderBy(FieldPath.documentId());
     expect(await ids(withNull.startAfter(null, 'b'))).toEqual(['c', 'e', 'a']);
+  });
+
+  it('answers a limited page of a larger collection as the same slice of the whole ordering', async () => {
+    // Inserted out of order, with ids holding characters that sort below and above the path
+    // separator '/' ('-' and '.' below it: 'a' < 'a-b' < 'a.b' < 'a0').
+    const names = ['m', 'a0', 'B', 'a.b', 'z', 'a', '_', 'ab', 'a-b', 'k1', 'k10', 'k2', 'c', 'b'];
+    const pages = () => fs.db.collection('pages');
+    const batch = fs.db.batch();
+    names.forEach((id, i) => batch.set(pages().doc(id), { n: i % 3 }));
+    await batch.commit();
+    const byId = [...names].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const asc = pages().orderBy(FieldPath.documentId());
+    expect(await ids(asc)).toEqual(byId);
+    expect(await ids(asc.limit(4))).toEqual(byId.slice(0, 4));
+    expect(await ids(asc.startAfter('a').limit(3))).toEqual(['a-b', 'a.b', 'a0']);
+    expect(await ids(asc.offset(5).limit(3))).toEqual(byId.slice(5, 8));
+    const desc = pages().orderBy(FieldPath.documentId(), 'desc');
+    expect(await ids(desc.limit(3))).toEqual([...byId].reverse().slice(0, 3));
+    const byN = pages().orderBy('n', 'desc').orderBy(FieldPath.documentId());
+    const all = await ids(byN);
+    expect(all).toHaveLength(names.length);
+    for (let start = 0; start < all.length; start += 4)
+      expect(await ids(byN.offset(start).limit(4))).toEqual(all.slice(start, start + 4));
   });
 
   it('counts with the same filters', async () => {
