@@ -19,6 +19,8 @@ const PURE_MODULES = [
   'src/domain/search/search-tokens.ts',
   'src/domain/analytics/summary.periods.ts',
   'src/domain/scheduling/dispatch-policy.ts',
+  'src/domain/analytics/activity-policy.ts',
+  'src/domain/analytics/task-activity.ts',
 ];
 
 /** Adapters the domain takes as ports from the composition root. */

@@ -1,5 +1,6 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import type { ActivityDoc } from '../domain/analytics/activity.schema';
 import type { DigestScheduleDoc } from '../domain/digests/digest.schema';
 import type { InvitationDoc } from '../domain/invitations/invitation.schema';
 import type { NotificationCategory } from '../domain/notifications/channels';
@@ -116,6 +117,19 @@ export const invitationDocSchema = z.looseObject({
   respondedAt: nullableTimestamp,
   acceptedBy: z.string().nullable(),
 }) satisfies z.ZodType<InvitationDoc>;
+
+/** `activity/{id}`: one event, written once by the server (client events and task triggers). */
+export const activityDocSchema = z.looseObject({
+  userId: z.string(),
+  eventType: z.string(),
+  eventData: z.record(z.string(), z.unknown()),
+  timestamp,
+  source: z.enum(['client', 'trigger']),
+  localDate: z.string(),
+  expireAt: timestamp,
+  clientEventId: z.string().optional(),
+  triggerEventId: z.string().optional(),
+}) satisfies z.ZodType<ActivityDoc>;
 
 /** `deviceTokens/{hash(token)}`: the one device that holds a token. */
 export const tokenOwnerDocSchema = z.looseObject({ uid: z.string(), deviceId: z.string() });

@@ -1,5 +1,6 @@
 import type { CollectionReference, DocumentReference, Firestore } from 'firebase-admin/firestore';
 import {
+  ACTIVITY,
   BACKFILLS,
   DELIVERIES,
   DEVICE_TOKENS,
@@ -18,6 +19,7 @@ import {
   WORKSPACES,
 } from './collections';
 import { checkedConverter } from './converter';
+import type { ActivityDoc } from '../domain/analytics/activity.schema';
 import type { DigestScheduleDoc } from '../domain/digests/digest.schema';
 import type { InvitationDoc } from '../domain/invitations/invitation.schema';
 import type { DeliveryDoc } from '../domain/notifications/delivery-records';
@@ -33,6 +35,7 @@ import {
   type BackfillCheckpointDoc,
   type MemberRemovalDoc,
   type TokenOwnerDoc,
+  activityDocSchema,
   assignmentDocSchema,
   backfillCheckpointDocSchema,
   memberRemovalDocSchema,
@@ -68,6 +71,7 @@ export const memberRemovalConverter = checkedConverter<MemberRemovalDoc>(memberR
 export const backfillCheckpointConverter = checkedConverter<BackfillCheckpointDoc>(
   backfillCheckpointDocSchema,
 );
+export const activityConverter = checkedConverter<ActivityDoc>(activityDocSchema);
 export const digestScheduleConverter = checkedConverter<DigestScheduleDoc>(digestScheduleDocSchema);
 export const deliveryConverter = checkedConverter<DeliveryDoc>(deliveryDocSchema);
 export const scheduledJobConverter = checkedConverter<ScheduledJobDoc>(scheduledJobDocSchema);
@@ -123,6 +127,9 @@ export const memberRemovalRef = (
 
 export const backfillRef = (db: Firestore, name: string): Doc<typeof backfillCheckpointConverter> =>
   db.collection(BACKFILLS).doc(name).withConverter(backfillCheckpointConverter);
+
+export const activityDocs = (db: Firestore): Collection<typeof activityConverter> =>
+  db.collection(ACTIVITY).withConverter(activityConverter);
 
 export const digestScheduleDocs = (db: Firestore): Collection<typeof digestScheduleConverter> =>
   db.collection(DIGEST_SCHEDULE).withConverter(digestScheduleConverter);
