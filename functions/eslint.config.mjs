@@ -21,6 +21,7 @@ const PURE_MODULES = [
   'src/domain/scheduling/dispatch-policy.ts',
   'src/domain/analytics/activity-policy.ts',
   'src/domain/analytics/task-activity.ts',
+  'src/domain/users/export-plan.ts',
 ];
 
 /** Adapters the domain takes as ports from the composition root. */
