@@ -131,6 +131,18 @@ export const activityDocSchema = z.looseObject({
   triggerEventId: z.string().optional(),
 }) satisfies z.ZodType<ActivityDoc>;
 
+/** `invitations/{id}/emails/r{round}`: the claim of one invitation email, then its outcome. */
+export const invitationEmailDocSchema = z.looseObject({
+  status: z.enum(['sending', 'sent', 'failed', 'skipped']),
+  to: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  providerMessageId: z.string().optional(),
+  lastError: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type InvitationEmailDoc = z.infer<typeof invitationEmailDocSchema>;
+
 /** `deviceTokens/{hash(token)}`: the one device that holds a token. */
 export const tokenOwnerDocSchema = z.looseObject({ uid: z.string(), deviceId: z.string() });
 export type TokenOwnerDoc = z.infer<typeof tokenOwnerDocSchema>;

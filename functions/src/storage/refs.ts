@@ -5,6 +5,7 @@ import {
   DELIVERIES,
   DEVICE_TOKENS,
   DIGEST_SCHEDULE,
+  INVITATION_EMAILS,
   INVITATIONS,
   MEMBER_REMOVALS,
   NOTIFICATIONS,
@@ -33,6 +34,7 @@ import type { WorkspaceDoc } from '../domain/workspaces/workspace.schema';
 import {
   type AssignmentDoc,
   type BackfillCheckpointDoc,
+  type InvitationEmailDoc,
   type MemberRemovalDoc,
   type TokenOwnerDoc,
   activityDocSchema,
@@ -42,6 +44,7 @@ import {
   deliveryDocSchema,
   digestScheduleDocSchema,
   invitationDocSchema,
+  invitationEmailDocSchema,
   jobRunDocSchema,
   notificationDocSchema,
   projectDocSchema,
@@ -64,6 +67,8 @@ export const projectConverter = checkedConverter<ProjectDoc>(projectDocSchema);
 export const workspaceConverter = checkedConverter<WorkspaceDoc>(workspaceDocSchema);
 export const notificationConverter = checkedConverter<NotificationDoc>(notificationDocSchema);
 export const invitationConverter = checkedConverter<InvitationDoc>(invitationDocSchema);
+export const invitationEmailConverter =
+  checkedConverter<InvitationEmailDoc>(invitationEmailDocSchema);
 export const tokenOwnerConverter = checkedConverter<TokenOwnerDoc>(tokenOwnerDocSchema);
 export const taskSearchConverter = checkedConverter<TaskSearchDoc>(taskSearchDocSchema);
 export const assignmentConverter = checkedConverter<AssignmentDoc>(assignmentDocSchema);
@@ -105,6 +110,17 @@ export const invitationDocs = (db: Firestore): Collection<typeof invitationConve
   db.collection(INVITATIONS).withConverter(invitationConverter);
 export const invitationRef = (db: Firestore, id: string): Doc<typeof invitationConverter> =>
   invitationDocs(db).doc(id);
+
+/** `invitations/{id}/emails/r{round}`: the claim of one round's email. */
+export const invitationEmailRef = (
+  db: Firestore,
+  invitationId: string,
+  round: number,
+): Doc<typeof invitationEmailConverter> =>
+  invitationRef(db, invitationId)
+    .collection(INVITATION_EMAILS)
+    .doc(`r${String(round)}`)
+    .withConverter(invitationEmailConverter);
 
 export const tokenOwnerDocs = (db: Firestore): Collection<typeof tokenOwnerConverter> =>
   db.collection(DEVICE_TOKENS).withConverter(tokenOwnerConverter);
