@@ -2,11 +2,15 @@ import type { CollectionReference, DocumentReference, Firestore } from 'firebase
 import {
   ACTIVITY,
   BACKFILLS,
+  CLAIMS,
   DELIVERIES,
   DEVICE_TOKENS,
+  DEVICES,
   DIGEST_SCHEDULE,
+  DIGESTS,
   INVITATION_EMAILS,
   INVITATIONS,
+  JOB_HEALTH,
   MEMBER_REMOVALS,
   NOTIFICATIONS,
   PROJECTS,
@@ -21,7 +25,7 @@ import {
 } from './collections';
 import { checkedConverter } from './converter';
 import type { ActivityDoc } from '../domain/analytics/activity.schema';
-import type { DigestScheduleDoc } from '../domain/digests/digest.schema';
+import type { DigestMarkerDoc, DigestScheduleDoc } from '../domain/digests/digest.schema';
 import type { InvitationDoc } from '../domain/invitations/invitation.schema';
 import type { DeliveryDoc } from '../domain/notifications/delivery-records';
 import type { NotificationDoc } from '../domain/notifications/inbox.schema';
@@ -34,6 +38,9 @@ import type { WorkspaceDoc } from '../domain/workspaces/workspace.schema';
 import {
   type AssignmentDoc,
   type BackfillCheckpointDoc,
+  type DeliveryClaimDoc,
+  type DeviceDoc,
+  type DirectSendDoc,
   type InvitationEmailDoc,
   type MemberRemovalDoc,
   type TokenOwnerDoc,
@@ -45,6 +52,11 @@ import {
   digestScheduleDocSchema,
   invitationDocSchema,
   invitationEmailDocSchema,
+  deliveryClaimDocSchema,
+  deviceDocSchema,
+  digestMarkerDocSchema,
+  directSendDocSchema,
+  jobHealthDocSchema,
   jobRunDocSchema,
   notificationDocSchema,
   projectDocSchema,
@@ -76,6 +88,11 @@ export const memberRemovalConverter = checkedConverter<MemberRemovalDoc>(memberR
 export const backfillCheckpointConverter = checkedConverter<BackfillCheckpointDoc>(
   backfillCheckpointDocSchema,
 );
+export const deviceConverter = checkedConverter<DeviceDoc>(deviceDocSchema);
+export const digestMarkerConverter = checkedConverter<DigestMarkerDoc>(digestMarkerDocSchema);
+export const deliveryClaimConverter = checkedConverter<DeliveryClaimDoc>(deliveryClaimDocSchema);
+export const directSendConverter = checkedConverter<DirectSendDoc>(directSendDocSchema);
+export const jobHealthConverter = checkedConverter(jobHealthDocSchema);
 export const activityConverter = checkedConverter<ActivityDoc>(activityDocSchema);
 export const digestScheduleConverter = checkedConverter<DigestScheduleDoc>(digestScheduleDocSchema);
 export const deliveryConverter = checkedConverter<DeliveryDoc>(deliveryDocSchema);
@@ -101,6 +118,10 @@ export const workspaceDocs = (db: Firestore): Collection<typeof workspaceConvert
   db.collection(WORKSPACES).withConverter(workspaceConverter);
 export const workspaceRef = (db: Firestore, id: string): Doc<typeof workspaceConverter> =>
   workspaceDocs(db).doc(id);
+
+/** `users/{uid}/devices`: one user's devices. */
+export const deviceDocs = (db: Firestore, uid: string): Collection<typeof deviceConverter> =>
+  db.collection(USERS).doc(uid).collection(DEVICES).withConverter(deviceConverter);
 
 /** `users/{uid}/notifications`: one user's inbox. */
 export const inboxDocs = (db: Firestore, uid: string): Collection<typeof notificationConverter> =>
@@ -162,3 +183,27 @@ export const jobRunDocs = (db: Firestore, jobId: string): Collection<typeof jobR
 
 export const sweepErrorDocs = (db: Firestore): Collection<typeof sweepErrorConverter> =>
   db.collection(SWEEP_ERRORS).withConverter(sweepErrorConverter);
+
+/** `digests/{id}`: the claim and outcome of one digest. */
+export const digestMarkerRef = (db: Firestore, id: string): Doc<typeof digestMarkerConverter> =>
+  db.collection(DIGESTS).doc(id).withConverter(digestMarkerConverter);
+
+/** `deliveries/{id}/claims/v{version}`: the claim of one release attempt. */
+export const deliveryClaimRef = (
+  db: Firestore,
+  deliveryId: string,
+  version: number,
+): Doc<typeof deliveryClaimConverter> =>
+  db
+    .collection(DELIVERIES)
+    .doc(deliveryId)
+    .collection(CLAIMS)
+    .doc(`v${String(version)}`)
+    .withConverter(deliveryClaimConverter);
+
+/** `deliveries/{id}` of a direct push (its own shape, not an engine record). */
+export const directSendRef = (db: Firestore, id: string): Doc<typeof directSendConverter> =>
+  db.collection(DELIVERIES).doc(id).withConverter(directSendConverter);
+
+export const jobHealthDocs = (db: Firestore): Collection<typeof jobHealthConverter> =>
+  db.collection(JOB_HEALTH).withConverter(jobHealthConverter);

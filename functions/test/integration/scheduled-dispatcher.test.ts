@@ -450,7 +450,9 @@ describe('custom_notification against Firestore', () => {
   }
 
   it('notifies the members of a project, read when the run starts', async () => {
-    await fs.db.doc('projects/p1').set({ members: ['m1', 'm2', 'm3'], name: 'P' });
+    await fs.db
+      .doc('projects/p1')
+      .set({ members: ['m1', 'm2', 'm3'], name: 'P', workspaceId: 'w1' });
     const { users, notifier } = recorder();
     const result = await customNotificationRunner(() => notifier)(
       ctx({ title: 'T', body: 'B', target: { projectId: 'p1' } }),
