@@ -22,6 +22,9 @@ const PURE_MODULES = [
   'src/domain/analytics/activity-policy.ts',
   'src/domain/analytics/task-activity.ts',
   'src/domain/users/export-plan.ts',
+  'src/domain/tasks/task-list.query.ts',
+  'src/domain/notifications/email-layout.ts',
+  'src/domain/notifications/broadcast-plan.ts',
 ];
 
 /** Adapters the domain takes as ports from the composition root. */

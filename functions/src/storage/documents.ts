@@ -304,7 +304,7 @@ export const directSendDocSchema = z.looseObject({
   status: z.enum(['sending', 'sent', 'failed']),
   attempts: z.number(),
   leaseUntil: timestamp.optional(),
-  providerMessageId: z.string().optional(),
+  providerMessageId: z.string().nullable().optional(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
