@@ -37,7 +37,7 @@ import {
 import { SCHEDULING_QUERIES } from './scheduling/scheduling.query';
 import { TASK_SEARCH_QUERY } from './search/task-search.service';
 import { allTaskListShapes } from './tasks/task-list.query';
-import { EXPORT_QUERIES } from './users/export.service';
+import { EXPORT_QUERIES } from './users/export-plan';
 import {
   MY_WORKSPACES_QUERY,
   WORKSPACE_PROJECTS_OF_MEMBER_QUERY,

@@ -2,11 +2,8 @@ import { z } from 'zod';
 import { assertSelfOrAdmin, defineOperation, type OperationContext } from '../core/operation';
 import { uid } from '../domain/shared.schema';
 import { userExportSchema } from '../domain/users/export.schema';
-import {
-  CALLABLE_EXPORT_MAX_BYTES,
-  collectUserExport,
-  writeUserExport,
-} from '../domain/users/export.service';
+import { CALLABLE_EXPORT_MAX_BYTES } from '../domain/users/export-plan';
+import { collectUserExport, writeUserExport } from '../domain/users/export.service';
 
 /**
  * Own data, or an admin's. Always with a token checked for revocation — for the user too, not only

@@ -70,6 +70,8 @@ export const SCHEDULED_JOBS = 'scheduledJobs';
 export const RUNS = 'runs';
 /** `scheduledJobs/{id}/sends/{key}`: the claim of one custom notification of a run. */
 export const SENDS = 'sends';
+/** `jobHealth/{name}`: the last run of each deployed scheduled function. */
+export const JOB_HEALTH = 'jobHealth';
 /** `sweepErrors/{id}`: documents a sweep failed on (quarantined after repeated failures). */
 export const SWEEP_ERRORS = 'sweepErrors';
 

@@ -1,6 +1,8 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import type { DigestScheduleDoc } from '../domain/digests/digest.schema';
+import type { ActivityDoc } from '../domain/analytics/activity.schema';
+import type { DigestMarkerDoc, DigestScheduleDoc } from '../domain/digests/digest.schema';
+import type { JobHealthDoc } from '../domain/health/job-health.service';
 import type { InvitationDoc } from '../domain/invitations/invitation.schema';
 import type { NotificationCategory } from '../domain/notifications/channels';
 import type { DeliveryDoc } from '../domain/notifications/delivery-records.service';
@@ -98,6 +100,19 @@ export const notificationDocSchema = z.looseObject({
   readAt: nullableTimestamp.optional(),
 }) satisfies z.ZodType<NotificationDoc>;
 
+/**
+ * `users/{uid}/devices/{deviceId}`: one FCM token per device, written by its owner within the
+ * rules (token, platform, lastSeenAt, createdAt) and by the server (`indexedAt`).
+ */
+export const deviceDocSchema = z.looseObject({
+  token: z.string(),
+  platform: z.enum(['ios', 'android', 'web']),
+  lastSeenAt: timestamp,
+  createdAt: timestamp,
+  indexedAt: timestamp.optional(),
+});
+export type DeviceDoc = z.infer<typeof deviceDocSchema>;
+
 // ---- Server-owned collections --------------------------------------------------------------------
 
 export const invitationDocSchema = z.looseObject({
@@ -116,6 +131,31 @@ export const invitationDocSchema = z.looseObject({
   respondedAt: nullableTimestamp,
   acceptedBy: z.string().nullable(),
 }) satisfies z.ZodType<InvitationDoc>;
+
+/** `activity/{id}`: one event, written once by the server (client events and task triggers). */
+export const activityDocSchema = z.looseObject({
+  userId: z.string(),
+  eventType: z.string(),
+  eventData: z.record(z.string(), z.unknown()),
+  timestamp,
+  source: z.enum(['client', 'trigger']),
+  localDate: z.string(),
+  expireAt: timestamp,
+  clientEventId: z.string().optional(),
+  triggerEventId: z.string().optional(),
+}) satisfies z.ZodType<ActivityDoc>;
+
+/** `invitations/{id}/emails/r{round}`: the claim of one invitation email, then its outcome. */
+export const invitationEmailDocSchema = z.looseObject({
+  status: z.enum(['sending', 'sent', 'failed', 'skipped']),
+  to: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  providerMessageId: z.string().optional(),
+  lastError: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type InvitationEmailDoc = z.infer<typeof invitationEmailDocSchema>;
 
 /** `deviceTokens/{hash(token)}`: the one device that holds a token. */
 export const tokenOwnerDocSchema = z.looseObject({ uid: z.string(), deviceId: z.string() });
@@ -204,6 +244,30 @@ export const digestScheduleDocSchema = z.looseObject({
   updatedAt: timestamp,
 }) satisfies z.ZodType<DigestScheduleDoc>;
 
+/** `digests/{uid}_{period}_{key}`: the claim of one digest, then what became of it. */
+export const digestMarkerDocSchema = z.looseObject({
+  uid: z.string(),
+  period: z.enum(['daily', 'weekly']),
+  localDate: z.string(),
+  key: z.string(),
+  status: z.enum(['building', 'sent', 'skipped', 'failed']),
+  reason: z.string().nullable(),
+  email: z.string().nullable(),
+  attempts: z.number(),
+  figures: z
+    .looseObject({
+      completed: z.number(),
+      previousCompleted: z.number(),
+      changePercent: z.number().nullable(),
+      upcoming: z.number(),
+      overdue: z.number(),
+    })
+    .nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  expireAt: timestamp,
+}) satisfies z.ZodType<DigestMarkerDoc>;
+
 const deliveryStatus = z.enum(['pending', 'sending', 'sent', 'failed', 'skipped']);
 const channelState = z.looseObject({
   status: deliveryStatus,
@@ -261,6 +325,24 @@ export const deliveryDocSchema = z.looseObject({
   finishedAt: nullableTimestamp,
   expireAt: nullableTimestamp,
 }) satisfies z.ZodType<DeliveryDoc>;
+
+/** `deliveries/{id}/claims/v{version}`: the claim of one release attempt of a delivery. */
+export const deliveryClaimDocSchema = z.looseObject({ claimedAt: timestamp, version: z.number() });
+export type DeliveryClaimDoc = z.infer<typeof deliveryClaimDocSchema>;
+
+/**
+ * `deliveries/{channel}_{hash(key)}` of a direct push (to one token or a topic): not an engine
+ * record — its own claim (`sending` under a lease), then `sent` with the message id or `failed`.
+ */
+export const directSendDocSchema = z.looseObject({
+  status: z.enum(['sending', 'sent', 'failed']),
+  attempts: z.number(),
+  leaseUntil: timestamp.optional(),
+  providerMessageId: z.string().nullable().optional(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type DirectSendDoc = z.infer<typeof directSendDocSchema>;
 
 const attemptRef = z.looseObject({
   runId: z.string(),
@@ -323,3 +405,18 @@ export const sweepErrorDocSchema = z.looseObject({
   firstAt: timestamp,
   lastAt: timestamp,
 }) satisfies z.ZodType<SweepErrorDoc>;
+
+/**
+ * `jobHealth/{name}`: each field as the last run left it; read field by field (merged with the
+ * sweep records), so every field may be absent.
+ */
+export const jobHealthDocSchema = z
+  .looseObject({
+    periodSeconds: z.number(),
+    lastRunAt: timestamp,
+    lastStatus: z.enum(['ok', 'failed']),
+    lastSuccessAt: timestamp,
+    lastError: z.string(),
+    lastSummary: z.record(z.string(), z.unknown()),
+  })
+  .partial() satisfies z.ZodType<Partial<JobHealthDoc>>;

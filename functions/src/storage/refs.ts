@@ -1,10 +1,16 @@
 import type { CollectionReference, DocumentReference, Firestore } from 'firebase-admin/firestore';
 import {
+  ACTIVITY,
   BACKFILLS,
+  CLAIMS,
   DELIVERIES,
   DEVICE_TOKENS,
+  DEVICES,
   DIGEST_SCHEDULE,
+  DIGESTS,
+  INVITATION_EMAILS,
   INVITATIONS,
+  JOB_HEALTH,
   MEMBER_REMOVALS,
   NOTIFICATIONS,
   PROJECTS,
@@ -19,7 +25,8 @@ import {
   WORKSPACES,
 } from './collections';
 import { checkedConverter } from './converter';
-import type { DigestScheduleDoc } from '../domain/digests/digest.schema';
+import type { ActivityDoc } from '../domain/analytics/activity.schema';
+import type { DigestMarkerDoc, DigestScheduleDoc } from '../domain/digests/digest.schema';
 import type { InvitationDoc } from '../domain/invitations/invitation.schema';
 import type { DeliveryDoc } from '../domain/notifications/delivery-records.service';
 import type { NotificationDoc } from '../domain/notifications/inbox.schema';
@@ -32,15 +39,26 @@ import type { WorkspaceDoc } from '../domain/workspaces/workspace.schema';
 import {
   type AssignmentDoc,
   type BackfillCheckpointDoc,
+  type DeliveryClaimDoc,
+  type DeviceDoc,
+  type DirectSendDoc,
+  type InvitationEmailDoc,
   type MemberRemovalDoc,
   type TaskScheduleDoc,
   type TokenOwnerDoc,
+  activityDocSchema,
   assignmentDocSchema,
   backfillCheckpointDocSchema,
   memberRemovalDocSchema,
   deliveryDocSchema,
   digestScheduleDocSchema,
   invitationDocSchema,
+  invitationEmailDocSchema,
+  deliveryClaimDocSchema,
+  deviceDocSchema,
+  digestMarkerDocSchema,
+  directSendDocSchema,
+  jobHealthDocSchema,
   jobRunDocSchema,
   notificationDocSchema,
   projectDocSchema,
@@ -64,6 +82,8 @@ export const projectConverter = checkedConverter<ProjectDoc>(projectDocSchema);
 export const workspaceConverter = checkedConverter<WorkspaceDoc>(workspaceDocSchema);
 export const notificationConverter = checkedConverter<NotificationDoc>(notificationDocSchema);
 export const invitationConverter = checkedConverter<InvitationDoc>(invitationDocSchema);
+export const invitationEmailConverter =
+  checkedConverter<InvitationEmailDoc>(invitationEmailDocSchema);
 export const tokenOwnerConverter = checkedConverter<TokenOwnerDoc>(tokenOwnerDocSchema);
 export const taskSearchConverter = checkedConverter<TaskSearchDoc>(taskSearchDocSchema);
 export const taskScheduleConverter = checkedConverter<TaskScheduleDoc>(taskScheduleDocSchema);
@@ -72,6 +92,12 @@ export const memberRemovalConverter = checkedConverter<MemberRemovalDoc>(memberR
 export const backfillCheckpointConverter = checkedConverter<BackfillCheckpointDoc>(
   backfillCheckpointDocSchema,
 );
+export const deviceConverter = checkedConverter<DeviceDoc>(deviceDocSchema);
+export const digestMarkerConverter = checkedConverter<DigestMarkerDoc>(digestMarkerDocSchema);
+export const deliveryClaimConverter = checkedConverter<DeliveryClaimDoc>(deliveryClaimDocSchema);
+export const directSendConverter = checkedConverter<DirectSendDoc>(directSendDocSchema);
+export const jobHealthConverter = checkedConverter(jobHealthDocSchema);
+export const activityConverter = checkedConverter<ActivityDoc>(activityDocSchema);
 export const digestScheduleConverter = checkedConverter<DigestScheduleDoc>(digestScheduleDocSchema);
 export const deliveryConverter = checkedConverter<DeliveryDoc>(deliveryDocSchema);
 export const scheduledJobConverter = checkedConverter<ScheduledJobDoc>(scheduledJobDocSchema);
@@ -97,6 +123,10 @@ export const workspaceDocs = (db: Firestore): Collection<typeof workspaceConvert
 export const workspaceRef = (db: Firestore, id: string): Doc<typeof workspaceConverter> =>
   workspaceDocs(db).doc(id);
 
+/** `users/{uid}/devices`: one user's devices. */
+export const deviceDocs = (db: Firestore, uid: string): Collection<typeof deviceConverter> =>
+  db.collection(USERS).doc(uid).collection(DEVICES).withConverter(deviceConverter);
+
 /** `users/{uid}/notifications`: one user's inbox. */
 export const inboxDocs = (db: Firestore, uid: string): Collection<typeof notificationConverter> =>
   db.collection(USERS).doc(uid).collection(NOTIFICATIONS).withConverter(notificationConverter);
@@ -105,6 +135,17 @@ export const invitationDocs = (db: Firestore): Collection<typeof invitationConve
   db.collection(INVITATIONS).withConverter(invitationConverter);
 export const invitationRef = (db: Firestore, id: string): Doc<typeof invitationConverter> =>
   invitationDocs(db).doc(id);
+
+/** `invitations/{id}/emails/r{round}`: the claim of one round's email. */
+export const invitationEmailRef = (
+  db: Firestore,
+  invitationId: string,
+  round: number,
+): Doc<typeof invitationEmailConverter> =>
+  invitationRef(db, invitationId)
+    .collection(INVITATION_EMAILS)
+    .doc(`r${String(round)}`)
+    .withConverter(invitationEmailConverter);
 
 export const tokenOwnerDocs = (db: Firestore): Collection<typeof tokenOwnerConverter> =>
   db.collection(DEVICE_TOKENS).withConverter(tokenOwnerConverter);
@@ -134,6 +175,9 @@ export const memberRemovalRef = (
 export const backfillRef = (db: Firestore, name: string): Doc<typeof backfillCheckpointConverter> =>
   db.collection(BACKFILLS).doc(name).withConverter(backfillCheckpointConverter);
 
+export const activityDocs = (db: Firestore): Collection<typeof activityConverter> =>
+  db.collection(ACTIVITY).withConverter(activityConverter);
+
 export const digestScheduleDocs = (db: Firestore): Collection<typeof digestScheduleConverter> =>
   db.collection(DIGEST_SCHEDULE).withConverter(digestScheduleConverter);
 
@@ -149,3 +193,27 @@ export const jobRunDocs = (db: Firestore, jobId: string): Collection<typeof jobR
 
 export const sweepErrorDocs = (db: Firestore): Collection<typeof sweepErrorConverter> =>
   db.collection(SWEEP_ERRORS).withConverter(sweepErrorConverter);
+
+/** `digests/{id}`: the claim and outcome of one digest. */
+export const digestMarkerRef = (db: Firestore, id: string): Doc<typeof digestMarkerConverter> =>
+  db.collection(DIGESTS).doc(id).withConverter(digestMarkerConverter);
+
+/** `deliveries/{id}/claims/v{version}`: the claim of one release attempt. */
+export const deliveryClaimRef = (
+  db: Firestore,
+  deliveryId: string,
+  version: number,
+): Doc<typeof deliveryClaimConverter> =>
+  db
+    .collection(DELIVERIES)
+    .doc(deliveryId)
+    .collection(CLAIMS)
+    .doc(`v${String(version)}`)
+    .withConverter(deliveryClaimConverter);
+
+/** `deliveries/{id}` of a direct push (its own shape, not an engine record). */
+export const directSendRef = (db: Firestore, id: string): Doc<typeof directSendConverter> =>
+  db.collection(DELIVERIES).doc(id).withConverter(directSendConverter);
+
+export const jobHealthDocs = (db: Firestore): Collection<typeof jobHealthConverter> =>
+  db.collection(JOB_HEALTH).withConverter(jobHealthConverter);

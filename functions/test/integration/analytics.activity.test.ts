@@ -2,11 +2,11 @@ import { FieldValue, Timestamp, type DocumentData } from 'firebase-admin/firesto
 import { FixedClock } from '../../src/core/clock';
 import { triggerActivityId } from '../../src/domain/analytics/activity.schema';
 import {
-  MAX_RUN_SECONDS,
   recordClientEvent,
   recordTaskActivity,
   type TaskWriteEvent,
 } from '../../src/domain/analytics/activity.service';
+import { MAX_RUN_SECONDS } from '../../src/domain/analytics/task-activity';
 import { parseDay, type DayStats } from '../../src/domain/analytics/stats-day';
 import { createTestFirestore } from '../support/firestore';
 import { recordingLogger } from '../support/runtime';

@@ -9,11 +9,8 @@ import { FixedClock } from '../../src/core/clock';
 import { suppressionKey } from '../../src/domain/notifications/suppressions';
 import { deleteUserData } from '../../src/domain/users/account.service';
 import type { UserExport } from '../../src/domain/users/export.schema';
-import {
-  EXPORT_PAGE_SIZE,
-  collectUserExport,
-  writeUserExport,
-} from '../../src/domain/users/export.service';
+import { EXPORT_PAGE_SIZE } from '../../src/domain/users/export-plan';
+import { collectUserExport, writeUserExport } from '../../src/domain/users/export.service';
 import { createApp } from '../../src/http/app';
 import { operations } from '../../src/operations/registry';
 import { createTestUser, revokeTokens, type TestUser } from '../support/auth';

@@ -301,9 +301,19 @@ describe('dispatchDueJobs', () => {
       baseRunId: '2026-11-23T08:00:00.000Z',
       scheduledFor: Timestamp.fromDate(new Date('2026-11-23T08:00:00Z')),
       startedAt: Timestamp.fromDate(new Date('2026-11-23T08:00:05Z')),
+      endedAt: null,
+      durationMs: null,
       status: 'running',
+      error: null,
+      willRetry: false,
+      retryAt: null,
       leaseUntil: Timestamp.fromDate(new Date('2026-11-23T08:10:05Z')),
       missedRuns: 0,
+      itemsActedOn: null,
+      documentsRead: null,
+      detail: null,
+      requestedBy: null,
+      expireAt: Timestamp.fromDate(new Date('2026-12-23T08:00:05Z')),
     });
     const { calls, runners } = recordingRunners();
     clock.set('2026-11-23T08:01:00Z');
@@ -357,13 +367,38 @@ describe('runJobNow', () => {
   it('409 while another attempt runs under its lease; 404 for an unknown job', async () => {
     const id = await newJob('0 9 * * *');
     clock.set('2026-11-23T12:00:00Z');
+    // An attempt as the dispatcher claims it: the run document and the job's inFlight.
+    const busy = {
+      runId: 'busy',
+      baseRunId: 'busy',
+      attempt: 1,
+      scheduledFor: Timestamp.fromDate(new Date('2026-11-23T11:59:00Z')),
+      trigger: 'schedule',
+      requestedBy: null,
+    };
     await fs.db.doc(`scheduledJobs/${id}/runs/busy`).set({
+      jobId: id,
+      taskType: 'custom_notification',
+      trigger: 'schedule',
+      attempt: 1,
+      baseRunId: 'busy',
+      scheduledFor: busy.scheduledFor,
+      startedAt: Timestamp.fromDate(new Date('2026-11-23T11:59:00Z')),
+      endedAt: null,
+      durationMs: null,
       status: 'running',
+      error: null,
+      willRetry: false,
+      retryAt: null,
       leaseUntil: Timestamp.fromDate(new Date('2026-11-23T12:05:00Z')),
+      missedRuns: 0,
+      itemsActedOn: null,
+      documentsRead: null,
+      detail: null,
+      requestedBy: null,
+      expireAt: Timestamp.fromDate(new Date('2026-12-23T11:59:00Z')),
     });
-    await fs.db.doc(`scheduledJobs/${id}`).update({
-      inFlight: { runId: 'busy', baseRunId: 'busy', attempt: 1 },
-    });
+    await fs.db.doc(`scheduledJobs/${id}`).update({ inFlight: busy });
     const { runners } = recordingRunners();
     const run = (jobId: string) =>
       runJobNow(deps, recordingLogger(), runners, jobId, {
@@ -415,7 +450,9 @@ describe('custom_notification against Firestore', () => {
   }
 
   it('notifies the members of a project, read when the run starts', async () => {
-    await fs.db.doc('projects/p1').set({ members: ['m1', 'm2', 'm3'], name: 'P' });
+    await fs.db
+      .doc('projects/p1')
+      .set({ members: ['m1', 'm2', 'm3'], name: 'P', workspaceId: 'w1' });
     const { users, notifier } = recorder();
     const result = await customNotificationRunner(() => notifier)(
       ctx({ title: 'T', body: 'B', target: { projectId: 'p1' } }),

@@ -7,13 +7,12 @@ import {
   isEventType,
   triggerActivityId,
 } from '../../src/domain/analytics/activity.schema';
+import { expiryOf, validateEventData } from '../../src/domain/analytics/activity-policy';
 import {
   deriveTaskActivity,
-  expiryOf,
   parseTaskSnapshot,
-  validateEventData,
   type TaskSnapshot,
-} from '../../src/domain/analytics/activity.service';
+} from '../../src/domain/analytics/task-activity';
 import {
   MAX_PROJECTS_PER_DAY,
   applyDelta,

@@ -1,57 +1,32 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
-import { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { parseOrThrow } from '../../core/validation';
 import { parseStoredTask, type StoredTask, type TaskEffect } from '../tasks/task-write';
 import { assertEventSubjects } from './event-subjects.service';
 import {
-  MAX_EVENT_DATA_BYTES,
   clientActivityId,
-  eventDataSchema,
-  isEventType,
   triggerActivityId,
   type ActivityDoc,
   type ActivitySource,
   type TaskEventType,
 } from './activity.schema';
+import { expiryOf, retentionOf, validateEventData, type AnalyticsOptions } from './activity-policy';
+import { deriveTaskActivity, runSeconds, snapshotOf, type DerivedTaskEvent } from './task-activity';
 import { dayHasRoomFor, statsDelta } from './stats-day';
 import { dayIncrement, dayRef } from './stats.service';
 import { localDateOf, safeZone } from '../../core/time-zone';
 import { USERS, ACTIVITY } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
+import { activityDocs } from '../../storage/refs';
 
-/** Days an activity document is kept before Firestore's TTL policy deletes it. */
-export const DEFAULT_RETENTION_DAYS = 400;
-export const MAX_RETENTION_DAYS = 3650;
-
-/** The longest in_progress → done run the server credits as work: a working day. */
-export const MAX_RUN_SECONDS = 8 * 3600;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-export interface AnalyticsOptions {
-  /** `ANALYTICS_RETENTION_DAYS`; {@link DEFAULT_RETENTION_DAYS} when absent. */
-  retentionDays?: number | undefined;
-}
-
-function retentionOf(options: AnalyticsOptions): number {
-  const days = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
-  if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
-    throw new RangeError(
-      `ANALYTICS_RETENTION_DAYS must be an integer from 1 to ${MAX_RETENTION_DAYS}`,
-    );
-  }
-  return days;
-}
-
-/** When an event that happened at `at` expires (its `expireAt`, the TTL field). */
-export function expiryOf(at: Date, retentionDays: number): Date {
-  return new Date(at.getTime() + retentionDays * DAY_MS);
-}
+/**
+ * Activity and its statistics, stored: client events (`POST /api/analytics/event`) and the task
+ * lifecycle from the task trigger, each stored once with its day's increments. What an event may
+ * carry is decided in `activity-policy.ts`, what a task write means in `task-activity.ts`.
+ */
 
 /** One event on its way to `activity/{id}`. */
 interface PendingEvent {
@@ -137,7 +112,7 @@ async function storeEvents(
       const projects = projectsOf.get(day.path) ?? [];
       const room = delta.projectId !== undefined && dayHasRoomFor(projects, delta.projectId);
       const batch = db.batch();
-      batch.create(db.collection(ACTIVITY).doc(event.id), doc);
+      batch.create(activityDocs(db).doc(event.id), doc);
       batch.set(day, dayIncrement(event.userId, localDate, delta, room, now), { merge: true });
       try {
         await batch.commit();
@@ -165,66 +140,6 @@ export interface ClientEventInput {
    * no data is created for an account that does not exist (or was deleted).
    */
   requireProfile?: boolean | undefined;
-}
-
-/** Firestore nests maps at most 20 deep; custom event data stays well inside that. */
-const MAX_EVENT_DATA_DEPTH = 8;
-
-/**
- * The first place where `value` could not be stored in Firestore as given (nested arrays,
- * reserved `__x__` keys, too deep), as a dotted path — a 400 naming it instead of a 500.
- */
-function unstorableAt(value: unknown, path: string, depth: number): string | null {
-  if (depth > MAX_EVENT_DATA_DEPTH) return path;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      if (Array.isArray(item)) return `${path}.${i}`;
-      const bad = unstorableAt(item, `${path}.${i}`, depth + 1);
-      if (bad !== null) return bad;
-    }
-    return null;
-  }
-  if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      if (key === '' || /^__.*__$/.test(key)) return `${path}.${key}`;
-      const bad = unstorableAt(item, `${path}.${key}`, depth + 1);
-      if (bad !== null) return bad;
-    }
-  }
-  return null;
-}
-
-/**
- * Validates `eventData` for `eventType`: its size as JSON first (413 naming `eventData`), then
- * its shape for the type (400 naming the field, e.g. `eventData.taskId`).
- */
-export function validateEventData(
-  eventType: string,
-  eventData: Record<string, unknown>,
-): Record<string, unknown> {
-  if (!isEventType(eventType)) {
-    throw AppError.validation([{ field: 'eventType', message: 'Unknown event type' }]);
-  }
-  const bytes = Buffer.byteLength(JSON.stringify(eventData), 'utf8');
-  if (bytes > MAX_EVENT_DATA_BYTES) {
-    const message = `must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON (got ${bytes})`;
-    throw new AppError('PAYLOAD_TOO_LARGE', `eventData: ${message}`, [
-      { field: 'eventData', message },
-    ]);
-  }
-  const { eventData: parsed } = parseOrThrow(z.object({ eventData: eventDataSchema(eventType) }), {
-    eventData,
-  }) as { eventData: Record<string, unknown> };
-  const bad = unstorableAt(parsed, 'eventData', 1);
-  if (bad !== null) {
-    throw AppError.validation([
-      {
-        field: bad,
-        message: `cannot be stored (no arrays in arrays, no __reserved__ keys, at most ${MAX_EVENT_DATA_DEPTH} levels)`,
-      },
-    ]);
-  }
-  return parsed;
 }
 
 /**
@@ -271,7 +186,7 @@ export async function recordClientEvent(
     retentionDays,
   );
   if (created === true) return { eventId: id, created: true };
-  const existing = (await db.collection(ACTIVITY).doc(id).get()).data();
+  const existing = (await activityDocs(db).doc(id).get()).data();
   if (
     existing?.userId === input.userId &&
     existing.eventType === input.eventType &&
@@ -288,145 +203,6 @@ export async function recordClientEvent(
 // Task lifecycle, from the task trigger
 // ---------------------------------------------------------------------------------------------
 
-/** The task fields activity is derived from (a stored task, read once by the task trigger). */
-export type TaskSnapshot = Pick<
-  StoredTask,
-  | 'projectId'
-  | 'createdBy'
-  | 'updatedBy'
-  | 'assigneeId'
-  | 'status'
-  | 'completedAt'
-  | 'createdAt'
-  | 'updatedAt'
-> & { deletedAt: boolean };
-
-function snapshotOf(task: StoredTask | null): TaskSnapshot | null {
-  if (task === null) return null;
-  const { projectId, createdBy, updatedBy, assigneeId, status, completedAt, createdAt } = task;
-  return {
-    ...{ projectId, createdBy, updatedBy, assigneeId, status, completedAt, createdAt },
-    updatedAt: task.updatedAt,
-    deletedAt: task.deleted,
-  };
-}
-
-/**
- * A task document's data as {@link TaskSnapshot} (read with the one stored-task schema: a
- * document with no project, creator or status yields no activity; bad optional fields read as
- * absent); `null` when there is none, `'invalid'` if unreadable.
- */
-export function parseTaskSnapshot(data: DocumentData | undefined): TaskSnapshot | null | 'invalid' {
-  const task = parseStoredTask(data);
-  return task === 'invalid' ? 'invalid' : snapshotOf(task);
-}
-
-/** One lifecycle event derived from a task write. */
-export interface DerivedTaskEvent {
-  type: TaskEventType;
-  userId: string;
-  at: Date;
-  eventData: Record<string, unknown>;
-}
-
-const dateOf = (ts: Timestamp | null, fallback: Date): Date =>
-  ts === null ? fallback : new Date(ts.toMillis());
-
-/**
- * What a task write means as activity, and whose activity it is — in one place:
- *
- * - `task_created` → the creator (`createdBy`), at `createdAt`;
- * - `task_assigned` (to someone new, including at creation) → the new assignee;
- * - `task_started` (status becomes in_progress) → the actor (`updatedBy`, else the creator);
- * - `task_completed` (status becomes done) → the ASSIGNEE: a completion counts for the person the
- *   task is assigned to, whoever clicked; an unassigned task counts for the actor. At `completedAt`.
- * - `task_reopened` (done → todo/in_progress) → the same person a completion would count for;
- *   done → in_progress is also a `task_started`;
- * - `task_deleted` (soft delete set) → the actor; a hard delete of a live task → the creator (the
- *   event does not say who deleted it), at `fallbackAt` (the trigger's time).
- *
- * Writes to a task that stays soft-deleted, restores, and unassignments record nothing. Times are
- * the task's own (`updatedAt` is the write's server time, enforced by rules), so a delayed or
- * retried trigger counts the event on the day it happened. Pure.
- */
-export function deriveTaskActivity(
-  taskId: string,
-  before: TaskSnapshot | null,
-  after: TaskSnapshot | null,
-  fallbackAt: Date,
-): DerivedTaskEvent[] {
-  if (after === null) {
-    if (before === null || before.deletedAt) return [];
-    return [
-      {
-        type: 'task_deleted',
-        userId: before.createdBy,
-        at: fallbackAt,
-        eventData: { taskId, projectId: before.projectId, permanent: true },
-      },
-    ];
-  }
-  const ref = { taskId, projectId: after.projectId };
-  const actor = after.updatedBy ?? after.createdBy;
-  const credited = after.assigneeId ?? actor;
-  const updatedAt = dateOf(after.updatedAt, fallbackAt);
-  const completedAt = dateOf(after.completedAt, updatedAt);
-  const events: DerivedTaskEvent[] = [];
-
-  if (before === null) {
-    if (after.deletedAt) return [];
-    const createdAt = dateOf(after.createdAt, updatedAt);
-    events.push({ type: 'task_created', userId: after.createdBy, at: createdAt, eventData: ref });
-    if (after.assigneeId !== null) {
-      events.push({
-        type: 'task_assigned',
-        userId: after.assigneeId,
-        at: createdAt,
-        eventData: ref,
-      });
-    }
-    if (after.status === 'in_progress') {
-      events.push({ type: 'task_started', userId: actor, at: createdAt, eventData: ref });
-    }
-    if (after.status === 'done') {
-      events.push({ type: 'task_completed', userId: credited, at: completedAt, eventData: ref });
-    }
-    return events;
-  }
-
-  if (before.deletedAt) return [];
-  if (after.deletedAt) {
-    return [
-      {
-        type: 'task_deleted',
-        userId: actor,
-        at: updatedAt,
-        eventData: { ...ref, permanent: false },
-      },
-    ];
-  }
-  if (after.assigneeId !== null && after.assigneeId !== before.assigneeId) {
-    events.push({ type: 'task_assigned', userId: after.assigneeId, at: updatedAt, eventData: ref });
-  }
-  if (before.status !== after.status) {
-    if (before.status === 'done') {
-      events.push({
-        type: 'task_reopened',
-        userId: credited,
-        at: updatedAt,
-        eventData: { ...ref, status: after.status },
-      });
-    }
-    if (after.status === 'in_progress') {
-      events.push({ type: 'task_started', userId: actor, at: updatedAt, eventData: ref });
-    }
-    if (after.status === 'done') {
-      events.push({ type: 'task_completed', userId: credited, at: completedAt, eventData: ref });
-    }
-  }
-  return events;
-}
-
 /**
  * The latest `task_started` the trigger recorded for a task before an instant: where an
  * in_progress → done run began. Trigger events only — a client cannot plant a start time.
@@ -440,7 +216,7 @@ export const LAST_TASK_START_QUERY: QueryShape = {
 
 /**
  * Seconds of the in_progress → done run ending at `completedAt`: from the latest recorded start,
- * capped at {@link MAX_RUN_SECONDS}; null when no start is on record (expired, or before
+ * capped at `MAX_RUN_SECONDS` (task-activity.ts); null when no start is on record (expired, or before
  * analytics existed).
  */
 async function measuredRunSeconds(
@@ -448,16 +224,14 @@ async function measuredRunSeconds(
   taskId: string,
   completedAt: Date,
 ): Promise<number | null> {
-  const snap = await applyShape(db.collection(ACTIVITY), LAST_TASK_START_QUERY, {
+  const snap = await applyShape(activityDocs(db), LAST_TASK_START_QUERY, {
     equals: { 'eventData.taskId': taskId, eventType: 'task_started', source: 'trigger' },
     range: { to: Timestamp.fromDate(completedAt) },
   })
     .limit(1)
     .get();
-  const started = snap.docs[0]?.get('timestamp') as Timestamp | undefined;
-  if (started === undefined) return null;
-  const seconds = Math.floor((completedAt.getTime() - started.toMillis()) / 1000);
-  return Math.max(0, Math.min(MAX_RUN_SECONDS, seconds));
+  const started = snap.docs[0]?.data().timestamp;
+  return started === undefined ? null : runSeconds(started.toMillis(), completedAt);
 }
 
 /** One task trigger event (`onTaskWritten`), with the raw document data before and after. */
@@ -487,7 +261,7 @@ export interface TaskActivityResult {
  * a redelivery — or a retry after a crash part-way — stores and counts only what is missing.
  *
  * A completion from in_progress carries the run's measured seconds as `eventData.duration`
- * (latest recorded start → completion, capped at {@link MAX_RUN_SECONDS}); it counts in
+ * (latest recorded start → completion, capped at `MAX_RUN_SECONDS` (task-activity.ts)); it counts in
  * `secondsMeasured`. A document that is not readable as a task is logged and skipped, and so are
  * the events of users without a profile: a deleted account's data must not come back.
  */

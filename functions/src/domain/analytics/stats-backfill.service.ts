@@ -9,12 +9,8 @@ import {
 import type { Clock } from '../../core/clock';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import type { ActivitySource } from './activity.schema';
-import {
-  DEFAULT_RETENTION_DAYS,
-  deriveTaskActivity,
-  parseTaskSnapshot,
-  type TaskSnapshot,
-} from './activity.service';
+import { DEFAULT_RETENTION_DAYS } from './activity-policy';
+import { deriveTaskActivity, parseTaskSnapshot, type TaskSnapshot } from './task-activity';
 import { applyDelta, emptyDay, statsDelta, type DayStats } from './stats-day';
 import { dayDocument, dayRef } from './stats.service';
 import { localDateOf, safeZone } from '../../core/time-zone';

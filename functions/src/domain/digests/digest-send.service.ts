@@ -26,7 +26,8 @@ import { DIGEST_CATEGORY, scheduleDocId } from './digest-schedule.service';
 import { digestIntentKey } from './digest-sweep.service';
 import { digestKey, digestWindow } from './digest-time';
 import { safeZone } from '../../core/time-zone';
-import { DIGEST_SCHEDULE, DIGESTS } from '../../storage/collections';
+import { DIGEST_SCHEDULE } from '../../storage/collections';
+import { digestMarkerRef } from '../../storage/refs';
 import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
@@ -65,7 +66,11 @@ function markerId(job: DigestJob): string {
 export const BUILD_LEASE_MS = 30_000;
 
 /** Claims the digest: true when this attempt should build it. */
-async function claim(ref: DocumentReference, job: DigestJob, now: Date): Promise<boolean> {
+async function claim(
+  ref: DocumentReference<DigestMarkerDoc>,
+  job: DigestJob,
+  now: Date,
+): Promise<boolean> {
   const ts = Timestamp.fromDate(now);
   const marker: DigestMarkerDoc = {
     uid: job.uid,
@@ -87,17 +92,15 @@ async function claim(ref: DocumentReference, job: DigestJob, now: Date): Promise
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
   }
-  const existing = await ref.get();
-  if (existing.get('status') !== 'building') return false;
+  const existing = (await ref.get()).data();
+  if (existing?.status !== 'building') return false;
   // Still being built by another delivery of the same job (Cloud Tasks delivers at least once):
   // leave it. Only a claim older than BUILD_LEASE_MS is from an attempt that died; the lease is
   // shorter than the queue's minimum retry backoff (60 s), so the retry of a crashed attempt
   // always rebuilds (and the engine's key still sends the email once).
-  const claimedAt = existing.get('updatedAt') as Timestamp | undefined;
-  if (claimedAt !== undefined && now.getTime() - claimedAt.toMillis() < BUILD_LEASE_MS)
-    return false;
+  if (now.getTime() - existing.updatedAt.toMillis() < BUILD_LEASE_MS) return false;
   await ref.update({
-    attempts: ((existing.get('attempts') as number | undefined) ?? 1) + 1,
+    attempts: existing.attempts + 1,
     updatedAt: ts,
   });
   return true;
@@ -115,7 +118,7 @@ export async function sendUserDigest(
   options: DigestSendOptions = {},
 ): Promise<DigestSendResult> {
   const { db, clock } = notifier;
-  const ref = db.collection(DIGESTS).doc(markerId(job));
+  const ref = digestMarkerRef(db, markerId(job));
   const log = notifier.logger.child({
     userId: job.uid,
     period: job.period,
@@ -198,7 +201,7 @@ export async function sendUserDigest(
   if (email === 'duplicate') {
     // Another attempt handed this digest to the engine; it records the outcome unless it died
     // before it could (the marker still says so).
-    if ((await ref.get()).get('status') !== 'building') {
+    if ((await ref.get()).data()?.status !== 'building') {
       return { outcome: 'duplicate', reason: null, figures };
     }
     return finish('sent', null, figures, email);

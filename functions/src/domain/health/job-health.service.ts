@@ -1,5 +1,7 @@
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
+import { JOB_HEALTH } from '../../storage/collections';
+import { jobHealthDocs } from '../../storage/refs';
 
 /**
  * The last run of each scheduled function, for `GET /api/health`: a job whose last successful run
@@ -9,7 +11,7 @@ import type { Clock } from '../../core/clock';
  * name, the same in this record, its log lines and the health output.
  */
 
-export const JOB_HEALTH = 'jobHealth';
+export { JOB_HEALTH };
 
 /** The scheduled functions that record their runs here: the names the health check reports. */
 export const SCHEDULED_JOB_NAMES = [
@@ -96,11 +98,8 @@ const KNOWN: ReadonlySet<string> = new Set(SCHEDULED_JOB_NAMES);
 export async function readJobRecords(
   db: Firestore,
 ): Promise<Record<string, Partial<JobHealthDoc>>> {
-  const snap = await db
-    .collection(JOB_HEALTH)
+  const snap = await jobHealthDocs(db)
     .limit(2 * SCHEDULED_JOB_NAMES.length)
     .get();
-  return Object.fromEntries(
-    snap.docs.filter((d) => KNOWN.has(d.id)).map((d) => [d.id, d.data() as Partial<JobHealthDoc>]),
-  );
+  return Object.fromEntries(snap.docs.filter((d) => KNOWN.has(d.id)).map((d) => [d.id, d.data()]));
 }

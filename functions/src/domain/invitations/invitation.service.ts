@@ -4,23 +4,21 @@ import { AppError } from '../../core/errors';
 import type { Caller, Deps } from '../../core/operation';
 import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
-import { deliverNotification, notifierDeps } from '../notifications/delivery.service';
-import { renderEmail } from '../notifications/email-templates';
-import { isSuppressed } from '../notifications/suppressions';
 import { iso } from '../shared.schema';
 import type { Workspace, WorkspaceRole } from '../workspaces/workspace.schema';
 import { assertCanGrant, roleOf, toWorkspace } from '../workspaces/workspace.service';
 import { decide, onReinvite, statusAt, type StoredStatus } from './invitation-state';
 import type { Invitation, InvitationDoc } from './invitation.schema';
-import { INVITATION_EMAILS, INVITATIONS, USERS } from '../../storage/collections';
-import { isAlreadyExists } from '../../storage/already-exists';
+import { notifyInvitee } from './invitation-notice.service';
+import { INVITATIONS, USERS } from '../../storage/collections';
 import { invitationDocs, workspaceDocs } from '../../storage/refs';
 
 /**
  * Workspace invitations: a member invites an email address; the person behind it (once they
  * have an account whose verified address it is) accepts or declines. Membership begins only on
  * acceptance. One document per workspace and address (`invitations/{id}`, id derived from both),
- * so inviting twice finds the first invitation instead of making a second.
+ * so inviting twice finds the first invitation instead of making a second. How the invitee is
+ * told (inbox, push, one email per round) is `invitation-notice.service.ts`.
  */
 
 export const DEFAULT_INVITATION_TTL_DAYS = 14;
@@ -150,101 +148,6 @@ export async function inviteToWorkspace(
   });
   await notifyInvitee(deps, logger, ref.id, doc);
   return toInvitation(ref.id, doc, clock.now());
-}
-
-/** The inbox item (and push) for an account holder, and the email to the invited address. */
-async function notifyInvitee(
-  deps: Deps,
-  logger: Logger,
-  id: string,
-  inv: InvitationDoc,
-): Promise<void> {
-  const { publicBaseUrl } = deps.notifications;
-  const acceptUrl = `${publicBaseUrl}/invitations/${id}`;
-  const title = `Invitation to ${inv.workspaceName}`;
-  const body = `${inv.inviterName ?? 'A member'} invited you to join as ${inv.role}.`;
-  if (inv.inviteeId !== null) {
-    await deliverNotification(notifierDeps(deps, logger), {
-      key: `invitation:${id}:${String(inv.round)}`,
-      recipientId: inv.inviteeId,
-      category: 'workspace_invitation',
-      title,
-      body,
-      groupKey: `invitation:${id}`,
-      data: { invitationId: id, workspaceId: inv.workspaceId, url: acceptUrl },
-      // The email goes to the invited address below, whatever the account's own address is.
-      channels: { email: false },
-    });
-  }
-  await emailInvitation(deps, logger, id, inv, acceptUrl);
-}
-
-/**
- * One email per invitation round to the invited address: claimed by creating
- * `invitations/{id}/emails/r{round}`, then sent, then the outcome recorded; a failed send is
- * retried by the next invite of the same address.
- */
-async function emailInvitation(
-  deps: Deps,
-  logger: Logger,
-  id: string,
-  inv: InvitationDoc,
-  acceptUrl: string,
-): Promise<void> {
-  const { db, clock, mailer, notifications } = deps;
-  const claim = db
-    .collection(INVITATIONS)
-    .doc(id)
-    .collection(INVITATION_EMAILS)
-    .doc(`r${String(inv.round)}`);
-  const now = Timestamp.fromDate(clock.now());
-  try {
-    await claim.create({ status: 'sending', to: inv.email, createdAt: now, updatedAt: now });
-  } catch (e) {
-    if (!isAlreadyExists(e)) throw e;
-    const previous = (await claim.get()).get('status') as string | undefined;
-    if (previous !== 'failed') return;
-    await claim.update({ status: 'sending', updatedAt: now });
-  }
-  if ((await isSuppressed(db, inv.email)).suppressed) {
-    await claim.update({ status: 'skipped', reason: 'suppressed', updatedAt: now });
-    return;
-  }
-  const rendered = renderEmail(
-    {
-      kind: 'invitation',
-      inviterName: inv.inviterName ?? undefined,
-      workspaceName: inv.workspaceName,
-      role: inv.role,
-      acceptUrl,
-      expiresAt: inv.expiresAt.toDate(),
-      timeZone: 'UTC',
-    },
-    {
-      // Not a subscription: there is nothing to unsubscribe from but the app itself.
-      unsubscribeUrl: notifications.publicBaseUrl,
-      preferencesUrl: notifications.publicBaseUrl,
-      appUrl: notifications.publicBaseUrl,
-      now: clock.now(),
-    },
-  );
-  try {
-    const { messageId } = await mailer.send({
-      ...rendered,
-      to: inv.email,
-      headers: {},
-      category: 'workspace_invitation',
-      customArgs: { invitationId: id },
-    });
-    await claim.update({ status: 'sent', providerMessageId: messageId, updatedAt: now });
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    logger.warn('Invitation email failed; inviting again retries it', {
-      invitationId: id,
-      message,
-    });
-    await claim.update({ status: 'failed', lastError: message, updatedAt: now });
-  }
 }
 
 async function respond(

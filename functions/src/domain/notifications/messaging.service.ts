@@ -3,7 +3,6 @@ import { Timestamp } from 'firebase-admin/firestore';
 import { AppError } from '../../core/errors';
 import type { Caller } from '../../core/operation';
 import { loadProjectFor } from '../projects/project.service';
-import type { TaskDoc } from '../tasks/task.schema';
 import { tokenKey, unregisterDevice } from '../users/devices.service';
 import { DeliveryError, type PushContent } from './channels';
 import {
@@ -17,7 +16,7 @@ import { taskIntent } from './task-notifier.service';
 import type { OutcomeCounts } from './broadcast-plan';
 import { startBroadcast } from './broadcast.service';
 import { currentAssignmentVersion } from './task-assignment.service';
-import { DEVICE_TOKENS, TASKS, DELIVERIES } from '../../storage/collections';
+import { directSendRef, taskRef, tokenOwnerDocs } from '../../storage/refs';
 import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
@@ -75,7 +74,7 @@ async function recordedSend(
   record: Record<string, unknown>,
   send: () => Promise<string>,
 ): Promise<string> {
-  const ref = deps.db.collection(DELIVERIES).doc(id);
+  const ref = directSendRef(deps.db, id);
   const nowMs = deps.clock.now().getTime();
   const now = Timestamp.fromMillis(nowMs);
   const leaseUntil = Timestamp.fromMillis(nowMs + SEND_LEASE_MS);
@@ -93,12 +92,13 @@ async function recordedSend(
     // Claim it again in one transaction: a failed send may be retried, and so may one left
     // "sending" by an instance that crashed once its lease has expired; a live one is a conflict.
     const sent = await deps.db.runTransaction(async (tx) => {
-      const existing = await tx.get(ref);
-      if (existing.get('status') === 'sent') return existing.get('providerMessageId') as string;
-      if (existing.get('status') === 'sending') {
+      const existing = (await tx.get(ref)).data();
+      if (existing?.status === 'sent' && typeof existing.providerMessageId === 'string') {
+        return existing.providerMessageId;
+      }
+      if (existing?.status === 'sending') {
         const lease =
-          (existing.get('leaseUntil') as Timestamp | undefined)?.toMillis() ??
-          ((existing.get('updatedAt') as Timestamp | undefined)?.toMillis() ?? 0) + SEND_LEASE_MS;
+          existing.leaseUntil?.toMillis() ?? existing.updatedAt.toMillis() + SEND_LEASE_MS;
         if (lease > nowMs) {
           throw new AppError(
             'CONFLICT',
@@ -113,8 +113,7 @@ async function recordedSend(
     });
     if (sent !== null) return sent;
   }
-  const attempts = async (): Promise<number> =>
-    (((await ref.get()).get('attempts') as number | undefined) ?? 0) + 1;
+  const attempts = async (): Promise<number> => ((await ref.get()).data()?.attempts ?? 0) + 1;
   try {
     const messageId = await send();
     const at = deps.clock.now();
@@ -165,9 +164,7 @@ export async function sendToToken(
   requestId: string,
 ): Promise<{ messageId: string }> {
   const key = input.idempotencyKey ?? `request:${requestId}`;
-  const owner = (await deps.db.collection(DEVICE_TOKENS).doc(tokenKey(input.token)).get()).get(
-    'uid',
-  ) as string | undefined;
+  const owner = (await tokenOwnerDocs(deps.db).doc(tokenKey(input.token)).get()).data()?.uid;
   const messageId = await recordedSend(
     deps,
     `token_${hash(key)}`,
@@ -295,8 +292,7 @@ export async function notifyTaskAssignment(
   input: TaskAssignmentNotice,
 ): Promise<{ messageId: string; inbox: string; push: ChannelOutcome; email: ChannelOutcome }> {
   const project = await loadProjectFor(deps.db, input.projectId, caller);
-  const snap = await deps.db.collection(TASKS).doc(input.taskId).get();
-  const task = snap.data() as TaskDoc | undefined;
+  const task = (await taskRef(deps.db, input.taskId).get()).data();
   if (task === undefined || task.deletedAt !== null)
     throw AppError.notFound(`Task ${input.taskId} not found`);
   if (task.projectId !== input.projectId)

@@ -11,6 +11,7 @@ import type { Logger } from '../../core/logger';
 import { applyShape, type QueryShape } from '../../core/query-shape';
 import { tokenKey } from '../users/devices.service';
 import { RUN_RETENTION_DAYS } from './job.schema';
+import { deviceConverter } from '../../storage/refs';
 import {
   USERS,
   DEVICES,
@@ -215,9 +216,9 @@ async function sweepDevices(s: Sweep): Promise<{ deleted: number; complete: bool
     const batch = s.db.batch();
     owners.forEach(({ index, device }, n) => {
       const snapshot = devices[n];
-      const lastSeen = snapshot?.get('lastSeenAt') as Timestamp | undefined;
-      const token = snapshot?.get('token') as unknown;
-      if (snapshot?.exists !== true || typeof token !== 'string' || tokenKey(token) !== index.id) {
+      const stored = snapshot === undefined ? undefined : deviceConverter.read(snapshot);
+      const lastSeen = stored?.lastSeenAt;
+      if (stored === undefined || tokenKey(stored.token) !== index.id) {
         batch.delete(index.ref);
       } else if (lastSeen === undefined || lastSeen.toMillis() < before.toMillis()) {
         batch.delete(device);

@@ -1,11 +1,13 @@
 import type { QueryShape } from '../../core/query-shape';
-import type { AttemptRef, ScheduledJobDoc } from './job.schema';
+import type { AttemptRef, JobRunDoc, ScheduledJobDoc } from './job.schema';
+import type { JobResult } from './runner';
 import { SCHEDULED_JOBS } from '../../storage/collections';
 
 /**
  * What the dispatcher of user-defined scheduled jobs decides without reading or writing anything:
  * which jobs are due (the query's shape), its limits, retry back-off, the deterministic run ids
- * every attempt is claimed under, the attempt a job is waiting for, and the report's shape.
+ * every attempt is claimed under, the attempt a job is waiting for, the retry that follows a failed
+ * attempt, and the report's shape.
  */
 
 /** Due jobs: `enabled == true && nextRunAt <= now`, oldest first (composite index). */
@@ -106,5 +108,96 @@ export function currentAttempt(job: ScheduledJobDoc): AttemptRef | null {
     scheduledFor: job.nextRunAt,
     trigger: 'schedule',
     requestedBy: null,
+  };
+}
+
+/** The attempt that retries `failed`: same occurrence, the next attempt number and its run id. */
+export function retryAttempt(failed: AttemptRef): AttemptRef {
+  return {
+    runId: retryRunId(failed.baseRunId, failed.attempt + 1),
+    baseRunId: failed.baseRunId,
+    attempt: failed.attempt + 1,
+    scheduledFor: failed.scheduledFor,
+    trigger: failed.trigger,
+    requestedBy: failed.requestedBy,
+  };
+}
+
+/** How a runner's attempt ended: its result, or an error and whether a retry may help. */
+export type Outcome =
+  { ok: true; result: JobResult } | { ok: false; error: string; retryable: boolean };
+
+/** The error text a run records: the message, at most 1000 characters. */
+export function errorMessage(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).slice(0, 1000);
+}
+
+/** An attempt that did not run, and why. */
+export function skippedSummary(
+  jobId: string,
+  job: ScheduledJobDoc,
+  runId: string,
+  reason: string,
+): RunSummary {
+  return {
+    jobId,
+    runId,
+    taskType: job.taskType,
+    attempt: 0,
+    status: 'skipped',
+    durationMs: 0,
+    itemsActedOn: 0,
+    missedRuns: 0,
+    willRetry: false,
+    error: null,
+    reason,
+  };
+}
+
+/** A job whose handling threw before any attempt was recorded. */
+export function failedSummary(jobId: string, taskType: string, error: string): RunSummary {
+  return {
+    jobId,
+    runId: '',
+    taskType,
+    attempt: 0,
+    status: 'failed',
+    durationMs: 0,
+    itemsActedOn: 0,
+    missedRuns: 0,
+    willRetry: false,
+    error,
+  };
+}
+
+/** A finished attempt as the report shows it. */
+export function summaryOf(jobId: string, runId: string, run: JobRunDoc): RunSummary {
+  return {
+    jobId,
+    runId,
+    taskType: run.taskType,
+    attempt: run.attempt,
+    status: run.status === 'success' ? 'success' : 'failed',
+    durationMs: run.durationMs ?? 0,
+    itemsActedOn: run.itemsActedOn ?? 0,
+    missedRuns: run.missedRuns,
+    willRetry: run.willRetry,
+    error: run.error,
+  };
+}
+
+/** The report of one dispatcher run: its attempts counted by status, reads and items acted on. */
+export function summarize(runs: RunSummary[], reads: number, durationMs: number): DispatchReport {
+  const count = (status: RunSummary['status']) => runs.filter((r) => r.status === status).length;
+  return {
+    due: runs.length,
+    ran: runs.filter((r) => r.status !== 'skipped').length,
+    succeeded: count('success'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    documentsRead: reads,
+    itemsActedOn: runs.reduce((n, r) => n + r.itemsActedOn, 0),
+    durationMs: Math.round(durationMs),
+    runs,
   };
 }

@@ -1,31 +1,36 @@
 import { performance } from 'node:perf_hooks';
-import { FieldValue, Timestamp, type DocumentReference } from 'firebase-admin/firestore';
 import { AppError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { applyShape } from '../../core/query-shape';
 import { recordSweepError } from './sweep-errors.service';
-import { countCronRuns, nextCronRun } from './cron';
-import {
-  JOB_PARAMETER_SCHEMAS,
-  RUN_RETENTION_DAYS,
-  type AttemptRef,
-  type JobRunDoc,
-  type ScheduledJobDoc,
-} from './job.schema';
-import { PermanentJobError, type JobResult, type JobRunners, type SchedulingDeps } from './runner';
-import { SCHEDULED_JOBS, RUNS } from '../../storage/collections';
-import { isAlreadyExists } from '../../storage/already-exists';
+import type { AttemptRef, JobRunDoc, ScheduledJobDoc } from './job.schema';
+import type { JobRunners, SchedulingDeps } from './runner';
+import { scheduledJobDocs } from '../../storage/refs';
 import {
   DEFAULT_DISPATCH_OPTIONS,
   DUE_JOBS_QUERY,
   currentAttempt,
+  errorMessage,
+  failedSummary,
   manualRunId,
-  retryDelayMs,
-  retryRunId,
+  skippedSummary as skipped,
+  summarize,
+  summaryOf,
   type DispatchOptions,
   type DispatchReport,
   type RunSummary,
 } from './dispatch-policy';
+import {
+  baseRun,
+  claimAttempt,
+  execute,
+  finalizeJob,
+  jobRef,
+  recordOutcome,
+  runRef,
+  ts,
+  type AttemptEnv as Env,
+} from './job-attempt.service';
 
 /**
  * The dispatcher of user-defined scheduled jobs, and the run-now path that shares its claim and
@@ -42,35 +47,9 @@ import {
  *
  * The next run is computed from the current time, so a job that missed ticks during an outage
  * runs once on recovery (the run records how many occurrences it stood for, `missedRuns`).
+ *
+ * This module decides which attempt to take; `job-attempt.service.ts` claims, runs and records it.
  */
-
-interface Env<D extends SchedulingDeps> {
-  deps: D;
-  logger: Logger;
-  runners: JobRunners<D>;
-  options: DispatchOptions;
-  reads: number;
-}
-
-type Outcome = { ok: true; result: JobResult } | { ok: false; error: string; retryable: boolean };
-
-function jobRef(env: { deps: SchedulingDeps }, jobId: string): DocumentReference {
-  return env.deps.db.collection(SCHEDULED_JOBS).doc(jobId);
-}
-
-function runRef(env: { deps: SchedulingDeps }, jobId: string, runId: string): DocumentReference {
-  return jobRef(env, jobId).collection(RUNS).doc(runId);
-}
-
-function isNotFound(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && 'code' in e && e.code === 5;
-}
-
-function messageOf(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).slice(0, 1000);
-}
-
-const ts = (ms: number) => Timestamp.fromMillis(ms);
 
 /**
  * Runs the jobs that are due now, at most `limit`, concurrently, each attempt claimed once (see
@@ -93,7 +72,7 @@ export async function dispatchDueJobs<D extends SchedulingDeps>(
     reads: 0,
   };
   const now = deps.clock.now();
-  const snap = await applyShape(deps.db.collection(SCHEDULED_JOBS), DUE_JOBS_QUERY, {
+  const snap = await applyShape(scheduledJobDocs(deps.db), DUE_JOBS_QUERY, {
     equals: { enabled: true },
     range: { to: ts(now.getTime() + 1) },
   })
@@ -102,8 +81,11 @@ export async function dispatchDueJobs<D extends SchedulingDeps>(
   env.reads += Math.max(1, snap.size);
   const runs = await Promise.all(
     snap.docs.map(async (doc) => {
-      const job = doc.data() as ScheduledJobDoc;
+      let taskType = '';
       try {
+        // Checked against the job schema: a document that fails it is one that cannot be dispatched.
+        const job = doc.data();
+        taskType = job.taskType;
         return await handleDueJob(env, doc.id, job);
       } catch (e) {
         // Recorded; a job that cannot be dispatched three runs running is disabled (quarantined)
@@ -115,13 +97,13 @@ export async function dispatchDueJobs<D extends SchedulingDeps>(
           doc.ref.path,
           e,
         );
-        if (quarantine) await doc.ref.update({ enabled: false, lastError: messageOf(e) });
+        if (quarantine) await doc.ref.update({ enabled: false, lastError: errorMessage(e) });
         logger.error('Scheduled job could not be dispatched', {
           jobId: doc.id,
           quarantined: quarantine,
-          error: messageOf(e),
+          error: errorMessage(e),
         });
-        return failedSummary(doc.id, job, messageOf(e));
+        return failedSummary(doc.id, taskType, errorMessage(e));
       }
     }),
   );
@@ -152,52 +134,6 @@ export async function dispatchDueJobs<D extends SchedulingDeps>(
   return report;
 }
 
-function failedSummary(jobId: string, job: ScheduledJobDoc, error: string): RunSummary {
-  return {
-    jobId,
-    runId: '',
-    taskType: job.taskType,
-    attempt: 0,
-    status: 'failed',
-    durationMs: 0,
-    itemsActedOn: 0,
-    missedRuns: 0,
-    willRetry: false,
-    error,
-  };
-}
-
-function summarize(runs: RunSummary[], reads: number, durationMs: number): DispatchReport {
-  const count = (status: RunSummary['status']) => runs.filter((r) => r.status === status).length;
-  return {
-    due: runs.length,
-    ran: runs.filter((r) => r.status !== 'skipped').length,
-    succeeded: count('success'),
-    failed: count('failed'),
-    skipped: count('skipped'),
-    documentsRead: reads,
-    itemsActedOn: runs.reduce((n, r) => n + r.itemsActedOn, 0),
-    durationMs: Math.round(durationMs),
-    runs,
-  };
-}
-
-function skipped(jobId: string, job: ScheduledJobDoc, runId: string, reason: string): RunSummary {
-  return {
-    jobId,
-    runId,
-    taskType: job.taskType,
-    attempt: 0,
-    status: 'skipped',
-    durationMs: 0,
-    itemsActedOn: 0,
-    missedRuns: 0,
-    willRetry: false,
-    error: null,
-    reason,
-  };
-}
-
 async function handleDueJob<D extends SchedulingDeps>(
   env: Env<D>,
   jobId: string,
@@ -214,8 +150,8 @@ async function handleDueJob<D extends SchedulingDeps>(
   // someone finished; if it still waits for this attempt, its claimant may have died.
   const fresh = await jobRef(env, jobId).get();
   env.reads++;
-  if (!fresh.exists) return skipped(jobId, job, attempt.runId, 'job deleted');
-  const freshJob = fresh.data() as ScheduledJobDoc;
+  const freshJob = fresh.data();
+  if (freshJob === undefined) return skipped(jobId, job, attempt.runId, 'job deleted');
   const current = currentAttempt(freshJob);
   if (
     !freshJob.enabled ||
@@ -240,7 +176,7 @@ async function settleAttempt<D extends SchedulingDeps>(
   const now = env.deps.clock.now();
   const snap = await runRef(env, jobId, attempt.runId).get();
   env.reads++;
-  const run = snap.data() as JobRunDoc | undefined;
+  const run = snap.data();
   if (run?.status === 'running' && run.leaseUntil.toMillis() > now.getTime()) {
     return skipped(jobId, job, attempt.runId, 'running elsewhere');
   }
@@ -267,312 +203,6 @@ async function settleAttempt<D extends SchedulingDeps>(
   }
   await finalizeJob(env, jobId, attempt, run);
   return skipped(jobId, job, attempt.runId, 'finished earlier; job moved on now');
-}
-
-/** Creates the attempt's run document: the claim. Null when it exists already (taken). */
-async function claimAttempt<D extends SchedulingDeps>(
-  env: Env<D>,
-  jobId: string,
-  job: ScheduledJobDoc,
-  attempt: AttemptRef,
-  now: Date,
-): Promise<JobRunDoc | null> {
-  const missedRuns =
-    attempt.trigger === 'schedule' && attempt.attempt === 1
-      ? countCronRuns(job.schedule, job.timezone, attempt.scheduledFor.toDate(), now)
-      : 0;
-  const run: JobRunDoc = {
-    jobId,
-    taskType: job.taskType,
-    trigger: attempt.trigger,
-    attempt: attempt.attempt,
-    baseRunId: attempt.baseRunId,
-    scheduledFor: attempt.scheduledFor,
-    startedAt: ts(now.getTime()),
-    endedAt: null,
-    durationMs: null,
-    status: 'running',
-    error: null,
-    willRetry: false,
-    retryAt: null,
-    leaseUntil: ts(now.getTime() + env.options.leaseMs),
-    missedRuns,
-    itemsActedOn: null,
-    documentsRead: null,
-    detail: null,
-    requestedBy: attempt.requestedBy,
-    expireAt: ts(now.getTime() + RUN_RETENTION_DAYS * 86_400_000),
-  };
-  try {
-    await runRef(env, jobId, attempt.runId).create(run);
-    return run;
-  } catch (e) {
-    if (isAlreadyExists(e)) return null;
-    throw e;
-  }
-}
-
-/** Marks the job as running the claimed attempt, runs it, records the outcome. */
-async function execute<D extends SchedulingDeps>(
-  env: Env<D>,
-  jobId: string,
-  job: ScheduledJobDoc,
-  attempt: AttemptRef,
-  run: JobRunDoc,
-): Promise<RunSummary> {
-  const now = env.deps.clock.now();
-  try {
-    await jobRef(env, jobId).update({
-      inFlight: attempt,
-      pendingRetry: null,
-      nextRunAt: run.leaseUntil,
-      updatedAt: ts(now.getTime()),
-      ...(run.missedRuns > 0 ? { missedRuns: FieldValue.increment(run.missedRuns) } : {}),
-    });
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    await runRef(env, jobId, attempt.runId).update({
-      status: 'failed',
-      error: 'the job was deleted',
-      endedAt: ts(now.getTime()),
-      durationMs: 0,
-    });
-    return skipped(jobId, job, attempt.runId, 'job deleted');
-  }
-  const log = env.logger.child({
-    jobId,
-    runId: attempt.runId,
-    taskType: job.taskType,
-    attempt: attempt.attempt,
-  });
-  const started = performance.now();
-  const outcome = await invokeRunner(env, jobId, job, attempt, log);
-  const finished = await recordOutcome(
-    env,
-    jobId,
-    job,
-    attempt,
-    run,
-    outcome,
-    performance.now() - started,
-    log,
-  );
-  return summaryOf(jobId, attempt.runId, finished);
-}
-
-async function invokeRunner<D extends SchedulingDeps>(
-  env: Env<D>,
-  jobId: string,
-  job: ScheduledJobDoc,
-  attempt: AttemptRef,
-  logger: Logger,
-): Promise<Outcome> {
-  const runner = env.runners[job.taskType];
-  if (runner === undefined) {
-    return { ok: false, error: `no runner is installed for ${job.taskType}`, retryable: false };
-  }
-  const params = JOB_PARAMETER_SCHEMAS[job.taskType].safeParse(job.parameters);
-  if (!params.success) {
-    const issue = params.error.issues[0];
-    const field = ['parameters', ...(issue?.path.map(String) ?? [])].join('.');
-    return { ok: false, error: `${field}: ${issue?.message ?? 'invalid'}`, retryable: false };
-  }
-  try {
-    const result = await withTimeout(
-      runner({
-        deps: env.deps,
-        logger,
-        job: {
-          id: jobId,
-          taskType: job.taskType,
-          schedule: job.schedule,
-          timezone: job.timezone,
-          parameters: params.data as Record<string, unknown>,
-          description: job.description,
-          createdBy: job.createdBy,
-        },
-        scheduledFor: attempt.scheduledFor.toDate(),
-        runId: attempt.runId,
-        attempt: attempt.attempt,
-        trigger: attempt.trigger,
-      }),
-      env.options.runTimeoutMs,
-    );
-    env.reads += result.documentsRead ?? 0;
-    return { ok: true, result };
-  } catch (e) {
-    return { ok: false, error: messageOf(e), retryable: !(e instanceof PermanentJobError) };
-  }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`timed out after ${Math.round(ms / 1000)} s`));
-    }, ms);
-    timer.unref();
-  });
-  return Promise.race([work, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
-}
-
-/**
- * Writes the attempt's outcome on its run document, then moves the job on. A failure that may be
- * retried and has attempts left gets a retry after {@link retryDelayMs}; the last one is logged as
- * an error and the job waits for its next occurrence.
- */
-async function recordOutcome<D extends SchedulingDeps>(
-  env: Env<D>,
-  jobId: string,
-  job: ScheduledJobDoc,
-  attempt: AttemptRef,
-  base: JobRunDoc,
-  outcome: Outcome,
-  durationMs: number,
-  logger: Logger = env.logger.child({ jobId, runId: attempt.runId }),
-): Promise<JobRunDoc> {
-  const end = env.deps.clock.now().getTime();
-  const willRetry = !outcome.ok && outcome.retryable && attempt.attempt < env.options.maxAttempts;
-  const retryAt = willRetry ? ts(end + retryDelayMs(attempt.attempt, env.options)) : null;
-  const update = {
-    status: outcome.ok ? ('success' as const) : ('failed' as const),
-    endedAt: ts(end),
-    durationMs: Math.round(durationMs),
-    error: outcome.ok ? null : outcome.error,
-    willRetry,
-    retryAt,
-    itemsActedOn: outcome.ok ? outcome.result.itemsActedOn : null,
-    documentsRead: outcome.ok ? (outcome.result.documentsRead ?? null) : null,
-    detail: outcome.ok ? (outcome.result.detail ?? null) : null,
-  };
-  const ref = runRef(env, jobId, attempt.runId);
-  await ref.set(update, { merge: true });
-  const run: JobRunDoc = { ...base, ...update };
-  if (!outcome.ok) {
-    const fields = {
-      error: outcome.error,
-      attempt: attempt.attempt,
-      willRetry,
-      retryAt: retryAt?.toDate().toISOString(),
-    };
-    if (willRetry) logger.warn('Scheduled job run failed; will retry', fields);
-    else logger.error('Scheduled job run failed', { ...fields, attempts: attempt.attempt });
-  }
-  await finalizeJob(env, jobId, attempt, run);
-  return run;
-}
-
-function baseRun<D extends SchedulingDeps>(
-  jobId: string,
-  job: ScheduledJobDoc,
-  attempt: AttemptRef,
-  startedAt: Timestamp,
-  env: Env<D>,
-): JobRunDoc {
-  return {
-    jobId,
-    taskType: job.taskType,
-    trigger: attempt.trigger,
-    attempt: attempt.attempt,
-    baseRunId: attempt.baseRunId,
-    scheduledFor: attempt.scheduledFor,
-    startedAt,
-    endedAt: null,
-    durationMs: null,
-    status: 'running',
-    error: null,
-    willRetry: false,
-    retryAt: null,
-    leaseUntil: ts(startedAt.toMillis() + env.options.leaseMs),
-    missedRuns: 0,
-    itemsActedOn: null,
-    documentsRead: null,
-    detail: null,
-    requestedBy: attempt.requestedBy,
-    expireAt: ts(startedAt.toMillis() + RUN_RETENTION_DAYS * 86_400_000),
-  };
-}
-
-/**
- * Moves the job past a finished attempt: success → the next occurrence after the run ended;
- * failure with a retry → the retry at its time; final failure → the next occurrence. Only if the
- * job still waits for that attempt (a dispatcher that was overtaken changes nothing). Values are
- * computed from the run record, so two dispatchers settling one attempt write the same thing.
- */
-async function finalizeJob<D extends SchedulingDeps>(
-  env: Env<D>,
-  jobId: string,
-  attempt: AttemptRef,
-  run: JobRunDoc,
-): Promise<void> {
-  const ref = jobRef(env, jobId);
-  const snap = await ref.get();
-  env.reads++;
-  if (!snap.exists) return;
-  const job = snap.data() as ScheduledJobDoc;
-  if (currentAttempt(job)?.runId !== attempt.runId) return;
-  const ended = run.endedAt ?? ts(env.deps.clock.now().getTime());
-  const next = () => ts(nextCronRun(job.schedule, job.timezone, ended.toDate()).getTime());
-  const common = {
-    inFlight: null,
-    lastRunAt: run.startedAt,
-    updatedAt: ts(env.deps.clock.now().getTime()),
-  };
-  try {
-    if (run.status === 'success') {
-      await ref.update({
-        ...common,
-        pendingRetry: null,
-        nextRunAt: next(),
-        lastStatus: 'success',
-        lastSuccessAt: ended,
-        lastError: null,
-      });
-    } else if (run.willRetry && run.retryAt !== null) {
-      const retry: AttemptRef = {
-        runId: retryRunId(attempt.baseRunId, attempt.attempt + 1),
-        baseRunId: attempt.baseRunId,
-        attempt: attempt.attempt + 1,
-        scheduledFor: attempt.scheduledFor,
-        trigger: attempt.trigger,
-        requestedBy: attempt.requestedBy,
-      };
-      await ref.update({
-        ...common,
-        pendingRetry: retry,
-        nextRunAt: run.retryAt,
-        lastStatus: 'failed',
-        lastError: run.error,
-      });
-    } else {
-      await ref.update({
-        ...common,
-        pendingRetry: null,
-        nextRunAt: next(),
-        lastStatus: 'failed',
-        lastError: run.error,
-      });
-    }
-  } catch (e) {
-    if (!isNotFound(e)) throw e; // deleted while it ran: nothing to move on
-  }
-}
-
-function summaryOf(jobId: string, runId: string, run: JobRunDoc): RunSummary {
-  return {
-    jobId,
-    runId,
-    taskType: run.taskType,
-    attempt: run.attempt,
-    status: run.status === 'success' ? 'success' : 'failed',
-    durationMs: run.durationMs ?? 0,
-    itemsActedOn: run.itemsActedOn ?? 0,
-    missedRuns: run.missedRuns,
-    willRetry: run.willRetry,
-    error: run.error,
-  };
 }
 
 export interface RunNowInput {
@@ -604,17 +234,14 @@ export async function runJobNow<D extends SchedulingDeps>(
     reads: 0,
   };
   const snap = await jobRef(env, jobId).get();
-  if (!snap.exists) throw AppError.notFound(`Scheduled task ${jobId} not found`);
-  const job = snap.data() as ScheduledJobDoc;
+  const job = snap.data();
+  if (job === undefined) throw AppError.notFound(`Scheduled task ${jobId} not found`);
   const now = deps.clock.now();
   const runId = manualRunId(input.requestId);
-  const existing = await runRef(env, jobId, runId).get();
-  if (existing.exists) {
-    return { runId, run: existing.data() as JobRunDoc, job };
-  }
+  const existing = (await runRef(env, jobId, runId).get()).data();
+  if (existing !== undefined) return { runId, run: existing, job };
   if (job.inFlight !== null) {
-    const busy = (await runRef(env, jobId, job.inFlight.runId).get()).data() as
-      JobRunDoc | undefined;
+    const busy = (await runRef(env, jobId, job.inFlight.runId).get()).data();
     if (busy?.status === 'running' && busy.leaseUntil.toMillis() > now.getTime()) {
       throw new AppError(
         'CONFLICT',
@@ -638,18 +265,19 @@ export async function runJobNow<D extends SchedulingDeps>(
     requestedBy: input.requestedBy,
   };
   const claimed = await claimAttempt(env, jobId, job, attempt, now);
-  if (claimed === null) {
-    const run = (await runRef(env, jobId, runId).get()).data() as JobRunDoc;
-    return { runId, run, job };
-  }
+  if (claimed === null) return { runId, run: await claimedRun(env, jobId, runId), job };
   await execute(env, jobId, job, attempt, claimed);
-  const [run, after] = await Promise.all([
-    runRef(env, jobId, runId).get(),
-    jobRef(env, jobId).get(),
-  ]);
-  return {
-    runId,
-    run: run.data() as JobRunDoc,
-    job: (after.data() as ScheduledJobDoc | undefined) ?? null,
-  };
+  const [run, after] = await Promise.all([claimedRun(env, jobId, runId), jobRef(env, jobId).get()]);
+  return { runId, run, job: after.data() ?? null };
+}
+
+/** The run document of an attempt claimed here or by a replay: it exists (create() said so). */
+async function claimedRun<D extends SchedulingDeps>(
+  env: Env<D>,
+  jobId: string,
+  runId: string,
+): Promise<JobRunDoc> {
+  const run = (await runRef(env, jobId, runId).get()).data();
+  if (run === undefined) throw new Error(`scheduledJobs/${jobId}/runs/${runId} vanished`);
+  return run;
 }

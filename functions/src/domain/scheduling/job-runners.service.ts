@@ -30,8 +30,9 @@ import {
   type JobRunners,
   type SchedulingDeps,
 } from './runner';
-import { USERS, PROJECTS, SCHEDULED_JOBS, SENDS } from '../../storage/collections';
+import { USERS, SCHEDULED_JOBS, SENDS } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
+import { projectRef } from '../../storage/refs';
 
 /**
  * A user-defined job that runs one of the built-in sweeps now (e.g. an extra overdue check before
@@ -182,10 +183,12 @@ export function customNotificationRunner<D extends SchedulingDeps>(
     let recipients: string[];
     let documentsRead = 0;
     if (p.target.projectId !== undefined) {
-      const project = await deps.db.collection(PROJECTS).doc(p.target.projectId).get();
+      const project = (await projectRef(deps.db, p.target.projectId).get()).data();
       documentsRead++;
-      if (!project.exists) throw new PermanentJobError(`project ${p.target.projectId} not found`);
-      recipients = (project.get('members') as string[] | undefined) ?? [];
+      if (project === undefined) {
+        throw new PermanentJobError(`project ${p.target.projectId} not found`);
+      }
+      recipients = project.members;
     } else {
       recipients = p.target.userIds ?? [];
     }

@@ -289,7 +289,7 @@ export async function listTasks(
   const last = docs[docs.length - 1];
   let nextCursor: string | null = null;
   if (snap.size > input.limit && last !== undefined) {
-    const v = (last.get(sort) as Timestamp | null | undefined) ?? null;
+    const v = last.data()[sort];
     nextCursor = encodeSortCursor(sort, v, last.id);
   }
   return { tasks, nextCursor };

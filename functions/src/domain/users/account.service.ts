@@ -202,13 +202,15 @@ function deleteAll(db: Firestore, query: Query): Promise<number> {
 type Roles = Record<string, unknown>;
 
 function rolesOf(workspace: DocumentSnapshot): Roles {
-  const roles = workspace.get('roles') as unknown;
-  return typeof roles === 'object' && roles !== null ? (roles as Roles) : {};
+  const roles: unknown = workspace.get('roles');
+  return typeof roles === 'object' && roles !== null
+    ? Object.fromEntries(Object.entries(roles))
+    : {};
 }
 
 /** Whether `uid` is the workspace's only owner (role `owner` among its members). */
 function isSoleOwner(workspace: DocumentSnapshot, uid: string): boolean {
-  const members = workspace.get('members') as unknown;
+  const members: unknown = workspace.get('members');
   const roles = rolesOf(workspace);
   if (!Array.isArray(members) || roles[uid] !== 'owner') return false;
   return !members.some((m) => m !== uid && typeof m === 'string' && roles[m] === 'owner');
@@ -249,9 +251,7 @@ export async function deleteUserData(
   const devicePage = Math.max(1, Math.floor(Math.min(batchSize, MAX_BATCH_WRITES / 2)));
   const devices = await drain(userRef.collection(DEVICES).limit(devicePage), (docs) =>
     db.runTransaction(async (tx) => {
-      const tokens = docs
-        .map((d) => d.get('token') as unknown)
-        .filter((t) => typeof t === 'string');
+      const tokens = docs.map((d): unknown => d.get('token')).filter((t) => typeof t === 'string');
       const indexRefs = [...new Set(tokens)].map((t) =>
         db.collection(DEVICE_TOKENS).doc(tokenKey(t)),
       );
@@ -284,7 +284,7 @@ export async function deleteUserData(
         const found: string[] = [];
         const snaps = await tx.getAll(...docs.map((d) => d.ref));
         for (const snap of snaps) {
-          const members = snap.get('members') as unknown;
+          const members: unknown = snap.get('members');
           if (!Array.isArray(members) || !members.includes(uid)) continue;
           if (isSoleOwner(snap, uid)) found.push(snap.id);
           const roles = Object.fromEntries(

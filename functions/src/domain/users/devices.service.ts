@@ -3,7 +3,7 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Clock } from '../../core/clock';
 import type { Platform } from './devices.schema';
 import { USERS, DEVICES } from '../../storage/collections';
-import { tokenOwnerDocs } from '../../storage/refs';
+import { deviceDocs, tokenOwnerDocs } from '../../storage/refs';
 
 export function tokenKey(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -41,7 +41,8 @@ export async function registerDevice(
     if (owner !== undefined && (owner.uid !== userId || owner.deviceId !== deviceId)) {
       tx.delete(db.collection(USERS).doc(owner.uid).collection(DEVICES).doc(owner.deviceId));
     }
-    const previousToken = deviceSnap.get('token') as unknown;
+    const previousToken: unknown = deviceSnap.get('token');
+    const createdAt: unknown = deviceSnap.get('createdAt');
     if (typeof previousToken === 'string' && previousToken !== input.token) {
       tx.delete(tokenOwnerDocs(db).doc(tokenKey(previousToken)));
     }
@@ -51,7 +52,7 @@ export async function registerDevice(
       lastSeenAt: now,
       // The token's owner was settled in this transaction: the engine need not check the index.
       indexedAt: now,
-      createdAt: deviceSnap.exists ? ((deviceSnap.get('createdAt') as unknown) ?? now) : now,
+      createdAt: deviceSnap.exists ? (createdAt ?? now) : now,
     });
     tx.set(indexRef, { uid: userId, deviceId, updatedAt: now });
   });
@@ -72,10 +73,10 @@ export async function unregisterDevice(
   userId: string,
   input: UnregisterDeviceInput,
 ): Promise<{ removed: boolean }> {
-  const devices = db.collection(USERS).doc(userId).collection(DEVICES);
+  const devices = deviceDocs(db, userId);
   return db.runTransaction(async (tx) => {
     let deviceId = input.deviceId;
-    let token = input.token;
+    const token = input.token;
     if (deviceId === undefined && token !== undefined) {
       const owner = (await tx.get(tokenOwnerDocs(db).doc(tokenKey(token)))).data();
       if (owner?.uid !== userId) return { removed: false };
@@ -83,14 +84,11 @@ export async function unregisterDevice(
     }
     if (deviceId === undefined) return { removed: false };
     const deviceRef = devices.doc(deviceId);
-    const deviceSnap = await tx.get(deviceRef);
-    if (!deviceSnap.exists) return { removed: false };
-    token ??= deviceSnap.get('token') as string | undefined;
-    if (token !== undefined) {
-      const indexRef = tokenOwnerDocs(db).doc(tokenKey(token));
-      const owner = (await tx.get(indexRef)).data();
-      if (owner?.uid === userId && owner.deviceId === deviceId) tx.delete(indexRef);
-    }
+    const device = (await tx.get(deviceRef)).data();
+    if (device === undefined) return { removed: false };
+    const indexRef = tokenOwnerDocs(db).doc(tokenKey(token ?? device.token));
+    const owner = (await tx.get(indexRef)).data();
+    if (owner?.uid === userId && owner.deviceId === deviceId) tx.delete(indexRef);
     tx.delete(deviceRef);
     return { removed: true };
   });

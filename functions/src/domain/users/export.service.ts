@@ -8,10 +8,9 @@ import {
   type Query,
   type QueryDocumentSnapshot,
 } from 'firebase-admin/firestore';
-import type { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
-import { applyShape, type QueryShape } from '../../core/query-shape';
+import { applyShape } from '../../core/query-shape';
 import { suppressionKey } from '../notifications/suppressions';
 import {
   USER_EXPORT_FORMAT,
@@ -39,42 +38,25 @@ import {
   DELIVERIES,
   EMAIL_SUPPRESSIONS,
 } from '../../storage/collections';
-
-/** Documents read per query page: bounds the memory of an export whatever the user's history. */
-export const EXPORT_PAGE_SIZE = 500;
-/** The callable door returns the export whole up to this size; larger ones stream over REST. */
-export const CALLABLE_EXPORT_MAX_BYTES = 5 * 1024 * 1024;
-
-const byUser = (collection: string, field: string): QueryShape => ({
-  collection,
-  equals: [field],
-  orderBy: [],
-});
-const all = (collection: string): QueryShape => ({ collection, equals: [], orderBy: [] });
-const memberOf = (collection: string): QueryShape => ({
-  collection,
-  equals: [],
-  arrayContains: 'members',
-  orderBy: [],
-});
-
-export const TASKS_CREATED_BY_QUERY = byUser(TASKS, 'createdBy');
-export const TASKS_ASSIGNED_TO_QUERY = byUser(TASKS, 'assigneeId');
-export const ACTIVITY_OF_USER_QUERY = byUser(ACTIVITY, 'userId');
-export const DELIVERIES_TO_QUERY = byUser(DELIVERIES, 'recipientId');
-
-/** Every query shape the export runs (each paged in document-id order), for the index catalog. */
-export const EXPORT_QUERIES: readonly QueryShape[] = [
-  all(DEVICES),
-  all(NOTIFICATIONS),
+import {
   ACTIVITY_OF_USER_QUERY,
-  all(USER_STATS_DAYS),
-  TASKS_CREATED_BY_QUERY,
-  TASKS_ASSIGNED_TO_QUERY,
-  memberOf(WORKSPACES),
-  memberOf(PROJECTS),
   DELIVERIES_TO_QUERY,
-];
+  EXPORT_PAGE_SIZE,
+  CALLABLE_EXPORT_MAX_BYTES,
+  JsonObjectWriter,
+  TASKS_ASSIGNED_TO_QUERY,
+  TASKS_CREATED_BY_QUERY,
+  exportedRole,
+  memberOf,
+  taskExportScope,
+  type ChunkSink,
+} from './export-plan';
+
+/**
+ * A user's data export, read and written: every collection that holds their data, paged, each
+ * page written before the next is read. Documents are exported as stored (raw, unknown fields
+ * included), so reads here are deliberately untyped; values go through {@link toJsonValue}.
+ */
 
 /**
  * A Firestore value as JSON: Timestamps as ISO-8601 strings (UTC, millisecond precision),
@@ -117,54 +99,6 @@ function exportedDevice(doc: QueryDocumentSnapshot): StoredDoc {
   const data = jsonData(rest);
   if (typeof token === 'string') data.tokenLast6 = token.slice(-6);
   return { id: doc.id, data };
-}
-
-/** Where the export's JSON text goes, piece by piece; resolves when more may be written. */
-export type ChunkSink = (chunk: string) => Promise<void>;
-
-/**
- * Writes one JSON object member by member — arrays page by page — so a document of any size is
- * produced with the memory of one page.
- */
-class JsonObjectWriter {
-  private members = 0;
-
-  constructor(private readonly sink: ChunkSink) {}
-
-  open(): Promise<void> {
-    return this.sink('{');
-  }
-
-  close(): Promise<void> {
-    return this.sink('}');
-  }
-
-  private key(name: string): string {
-    return `${this.members++ === 0 ? '' : ','}${JSON.stringify(name)}:`;
-  }
-
-  member(name: string, value: unknown): Promise<void> {
-    return this.sink(this.key(name) + JSON.stringify(value));
-  }
-
-  /** Writes `name: [...]` from pages of items, each checked by `schema`; returns the item count. */
-  async array<S extends z.ZodType>(
-    name: string,
-    schema: S,
-    pages: AsyncIterable<readonly z.input<S>[]>,
-  ): Promise<number> {
-    let written = 0;
-    let text = `${this.key(name)}[`;
-    for await (const page of pages) {
-      for (const item of page) {
-        text += (written++ === 0 ? '' : ',') + JSON.stringify(schema.parse(item));
-      }
-      if (text !== '') await this.sink(text);
-      text = '';
-    }
-    await this.sink(`${text}]`);
-    return written;
-  }
 }
 
 /** The documents of `query` in pages of `pageSize`, in document-id order (a stable cursor). */
@@ -232,7 +166,7 @@ export async function writeUserExport(
 
   const [profileSnap, statsSnap] = await Promise.all([userRef.get(), statsRef.get()]);
   const profile = profileSnap.exists ? jsonData(profileSnap.data() ?? {}) : null;
-  const email = profileSnap.get('email') as unknown;
+  const email: unknown = profileSnap.get('email');
 
   const out = new JsonObjectWriter(sink);
   await out.open();
@@ -277,17 +211,13 @@ export async function writeUserExport(
           arrayContains: userId,
         }),
       ),
-      (d) => {
-        const roles = d.get('roles') as Record<string, unknown> | undefined;
-        const role = roles?.[userId];
-        return {
-          id: d.id,
-          name: String(d.get('name') ?? ''),
-          description: String(d.get('description') ?? ''),
-          role: role === 'owner' || role === 'admin' ? role : 'member',
-          createdAt: toIso(d.get('createdAt')),
-        };
-      },
+      (d) => ({
+        id: d.id,
+        name: String(d.get('name') ?? ''),
+        description: String(d.get('description') ?? ''),
+        role: exportedRole(d.get('roles'), userId),
+        createdAt: toIso(d.get('createdAt')),
+      }),
     ),
   );
   const projects = await out.array(
@@ -345,33 +275,17 @@ function toIso(value: unknown): string | null {
   return value instanceof Timestamp ? value.toDate().toISOString() : null;
 }
 
-/**
- * A task as exported. The rule: the user gets what they may still see — every task of a project
- * they belong to, and every task assigned to them — in full; of a task they created in a project
- * they have since left, only that they created it (the content is the project's: others may have
- * rewritten it since, and the user has no right to read it any more).
- */
+/** A task as exported: in full or only its authorship ({@link taskExportScope}). */
 function exportedTask(
   doc: QueryDocumentSnapshot,
   userId: string,
   projectsNow: ReadonlySet<string>,
 ): ExportedTask {
-  const relation: ExportedTask['relation'] = [];
-  if (doc.get('createdBy') === userId) relation.push('creator');
-  if (doc.get('assigneeId') === userId) relation.push('assignee');
-  const visible =
-    doc.get('assigneeId') === userId || projectsNow.has(String(doc.get('projectId') ?? ''));
-  if (visible) return { id: doc.id, relation, scope: 'full', data: jsonData(doc.data()) };
-  return {
-    id: doc.id,
-    relation,
-    scope: 'authorship',
-    data: jsonData({
-      projectId: doc.get('projectId') as unknown,
-      createdBy: doc.get('createdBy') as unknown,
-      createdAt: doc.get('createdAt') as unknown,
-    }),
-  };
+  const data: Record<string, unknown> = doc.data();
+  const { relation, scope } = taskExportScope(data, userId, projectsNow);
+  if (scope === 'full') return { id: doc.id, relation, scope, data: jsonData(data) };
+  const { projectId, createdBy, createdAt } = data;
+  return { id: doc.id, relation, scope, data: jsonData({ projectId, createdBy, createdAt }) };
 }
 
 async function* tasksOf(
