@@ -123,16 +123,6 @@ export default tseslint.config(
       'src/domain/**/*.schema.ts',
       'src/domain/**/*.query.ts',
       'src/domain/query-catalog.ts',
-      // TEMP-RENAME: I/O modules still to be renamed
-      'src/domain/notifications/delivery-send.ts',
-      'src/domain/notifications/suppressions.ts',
-      'src/domain/reminders/arming.ts',
-      'src/domain/reminders/jobs.ts',
-      'src/domain/reminders/reminder.plan.ts',
-      'src/domain/reminders/sweeps.ts',
-      'src/domain/scheduling/dispatch-policy.ts',
-      'src/domain/scheduling/dispatcher.ts',
-      'src/domain/tasks/recurrence.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: PURE_PATTERNS }],

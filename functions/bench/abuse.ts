@@ -6,8 +6,11 @@ import {
   type Firestore,
 } from 'firebase-admin/firestore';
 import { FixedClock } from '../src/core/clock';
-import { spawnDueOccurrences, type DueOccurrencesReport } from '../src/domain/tasks/recurrence';
-import { recurrenceRuleProblem } from '../src/domain/tasks/recurrence.rule';
+import {
+  spawnDueOccurrences,
+  type DueOccurrencesReport,
+} from '../src/domain/tasks/recurrence.service';
+import { recurrenceRuleProblem } from '../src/domain/tasks/recurrence-rule';
 import { documentsRead, documentsWritten, startCountingFirestore } from './counting-firestore';
 import { batchedWriter } from './support';
 import { TASK_SCHEDULES, TASKS } from '../src/storage/collections';

@@ -7,14 +7,13 @@ import {
   DAY_MS,
   MAX_OVERDUE_FOLLOW_UP_DAYS,
   MINUTE_MS,
-  overdueFields,
-  reminderFields,
-} from '../src/domain/reminders/reminder.plan';
+} from '../src/domain/reminders/reminder-plan';
+import { overdueFields, reminderFields } from '../src/storage/task-schedule-fields';
 import {
   runOverdueSweep,
   runReminderSweep,
   type SweepReport,
-} from '../src/domain/reminders/sweeps';
+} from '../src/domain/reminders/reminder-sweeps.service';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
 import { recordingMessaging } from '../test/support/recording-messaging';
 import {
@@ -35,7 +34,7 @@ import { TASK_SCHEDULES, TASKS } from '../src/storage/collections';
  * Seeds N tasks (default 100,000; batched writes, not measured) assigned to a pool of users with
  * profiles and devices (seed.ts), with the schedules the task trigger's arming writes
  * (`taskSchedules/{taskId}`: `nextReminderAt`, `reminders`, `overdueCheckAt`, `overdueNotice`,
- * reminder.plan.ts; none for a task never armed): 1% due for
+ * reminder-plan.ts; none for a task never armed): 1% due for
  * a reminder now (the 1 h reminder of a task due in 55–60 minutes), another 1% due for their first
  * overdue notice (fell due in the last 30 minutes), the rest armed in the future (due later, or
  * overdue and already noticed: follow-up tomorrow) or not armed at all (done, no due date). Then

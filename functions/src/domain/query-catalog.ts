@@ -29,7 +29,7 @@ import {
 } from './projects/project.service';
 import { COMPLETED_TASKS_QUERY, OPEN_TASKS_BY_DUE_QUERY } from './digests/digest-content.service';
 import { DUE_DIGESTS_QUERY } from './digests/digest-sweep.service';
-import { DUE_REMINDERS_QUERY, OVERDUE_CHECKS_QUERY } from './reminders/sweeps';
+import { DUE_REMINDERS_QUERY, OVERDUE_CHECKS_QUERY } from './reminders/reminder-sweeps.service';
 import {
   MY_INVITATIONS_QUERY,
   WORKSPACE_INVITATIONS_QUERY,
@@ -69,7 +69,7 @@ export const SERVER_QUERIES: readonly QueryShape[] = [
   BROADCAST_AUDIENCE_QUERY,
   // The suppression webhook (suppression-check.service.ts): the profiles that trust an address.
   PROFILES_CHECKED_FOR_QUERY,
-  // The reminder and overdue sweeps (reminders/sweeps.ts): a range and sort on one server-owned
+  // The reminder and overdue sweeps (reminders/reminder-sweeps.service.ts): a range and sort on one server-owned
   // instant of taskSchedules, served by its automatic single-field index (no composite index).
   DUE_REMINDERS_QUERY,
   OVERDUE_CHECKS_QUERY,

@@ -22,7 +22,7 @@ export const sendDueReminders = onSchedule(
     const [{ getRuntime }, { notifierDeps }, { runReminderJob }] = await Promise.all([
       import('../composition-root'),
       import('../domain/notifications/delivery.service'),
-      import('../domain/reminders/jobs'),
+      import('../domain/reminders/reminder-jobs.service'),
     ]);
     const { deps, logger } = getRuntime();
     const log = logger.child({ function: 'sendDueReminders', scheduleTime: event.scheduleTime });
@@ -42,7 +42,7 @@ export const checkOverdueTasks = onSchedule(
     const [{ getRuntime }, { notifierDeps }, { runOverdueJob }] = await Promise.all([
       import('../composition-root'),
       import('../domain/notifications/delivery.service'),
-      import('../domain/reminders/jobs'),
+      import('../domain/reminders/reminder-jobs.service'),
     ]);
     const { deps, logger } = getRuntime();
     const log = logger.child({ function: 'checkOverdueTasks', scheduleTime: event.scheduleTime });

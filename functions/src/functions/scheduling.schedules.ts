@@ -62,7 +62,7 @@ export const dispatchScheduledJobs = onSchedule(
   async (event) => {
     const [{ getRuntime }, { dispatchDueJobs }, { productionJobRunners }] = await Promise.all([
       import('../composition-root'),
-      import('../domain/scheduling/dispatcher'),
+      import('../domain/scheduling/dispatcher.service'),
       import('../domain/scheduling/job-runners.service'),
     ]);
     const { deps, logger } = getRuntime();
@@ -88,7 +88,7 @@ export const spawnRecurringTasks = onSchedule(
   async (event) => {
     const [{ getRuntime }, { spawnDueOccurrences }] = await Promise.all([
       import('../composition-root'),
-      import('../domain/tasks/recurrence'),
+      import('../domain/tasks/recurrence.service'),
     ]);
     const { deps, logger } = getRuntime();
     await recorded('spawnRecurringTasks', 15 * MINUTE_SECONDS, async () => {

@@ -2,7 +2,7 @@ import type { EventWebhook as EventWebhookClass } from '@sendgrid/eventwebhook';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AppError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { recordSendGridEvents } from '../domain/notifications/suppressions';
+import { recordSendGridEvents } from '../domain/notifications/suppressions.service';
 import type { Runtime } from '../runtime';
 import { clientIp } from './client-ip';
 import { requestLogger } from './locals';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineOperation, requireCaller } from '../core/operation';
 import { docId } from '../domain/shared.schema';
-import { runJobNow } from '../domain/scheduling/dispatcher';
+import { runJobNow } from '../domain/scheduling/dispatcher.service';
 import {
   SUPPORTED_JOB_TYPES,
   jobIdSchema,

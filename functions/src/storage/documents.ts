@@ -11,7 +11,7 @@ import type { ProjectDoc } from '../domain/projects/project.schema';
 import { JOB_TYPES, type JobRunDoc, type ScheduledJobDoc } from '../domain/scheduling/job.schema';
 import type { SweepErrorDoc } from '../domain/scheduling/sweep-errors.service';
 import type { TaskSearchDoc } from '../domain/search/task-search.service';
-import { DUE_MODES } from '../domain/tasks/recurrence.rule';
+import { DUE_MODES } from '../domain/tasks/recurrence-rule';
 import { taskPrioritySchema, taskStatusSchema, type TaskDoc } from '../domain/tasks/task.schema';
 import { workspaceRoleSchema, type WorkspaceDoc } from '../domain/workspaces/workspace.schema';
 
@@ -180,11 +180,11 @@ export type AssignmentDoc = z.infer<typeof assignmentDocSchema>;
 /**
  * `taskSchedules/{taskId}`: the server's bookkeeping of one task's deadlines and recurrence, each
  * group written by its own module (absent until then; null when cleared):
- * - reminders (reminders/reminder.plan.ts): `nextReminderAt`, when the reminder sweep must next
+ * - reminders (reminders/reminder-plan.ts): `nextReminderAt`, when the reminder sweep must next
  *   look at the task; `reminders`, the lead times (minutes) still to send and already sent for one
  *   due date and assignee; `overdueCheckAt`, when the overdue sweep must next look; `overdueNotice`,
  *   the day of the last overdue notice sent for one due date and assignee;
- * - recurrence (tasks/recurrence.ts): `recurrenceNextAt`, when the on_due sweep must spawn the
+ * - recurrence (tasks/recurrence.service.ts): `recurrenceNextAt`, when the on_due sweep must spawn the
  *   next occurrence; `recurrenceNextId`, the occurrence already spawned from this task;
  *   `recurrenceDeferredDue`, the due date a deferred series was armed for.
  * The `…At` instants are top-level so each sweep reads only what is due with one range query.

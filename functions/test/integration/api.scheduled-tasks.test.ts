@@ -192,7 +192,7 @@ describe('scheduled tasks API', () => {
       createdAt: due,
       updatedAt: due,
     });
-    // Armed by the task trigger in production (reminders/arming.ts), in the task's schedule.
+    // Armed by the task trigger in production (reminders/reminder-arming.service.ts), in the task's schedule.
     await fs.db.doc('taskSchedules/late').set({ overdueCheckAt: due });
     const { taskId } = (
       await create({

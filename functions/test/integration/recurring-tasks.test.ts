@@ -1,7 +1,10 @@
 import { formatInTimeZone } from 'date-fns-tz';
 import { Timestamp, type DocumentData } from 'firebase-admin/firestore';
 import { FixedClock } from '../../src/core/clock';
-import { spawnDueOccurrences, spawnNextOccurrence } from '../../src/domain/tasks/recurrence';
+import {
+  spawnDueOccurrences,
+  spawnNextOccurrence,
+} from '../../src/domain/tasks/recurrence.service';
 import { createTestFirestore } from '../support/firestore';
 
 const fs = createTestFirestore();

@@ -2,13 +2,13 @@ import { Timestamp } from 'firebase-admin/firestore';
 import { FixedClock } from '../../src/core/clock';
 import { JOB_HEALTH } from '../../src/domain/health/job-health.service';
 import { notifierDeps, type NotifierDeps } from '../../src/domain/notifications/delivery.service';
-import { armTaskReminders } from '../../src/domain/reminders/arming';
-import { runOverdueJob, runReminderJob } from '../../src/domain/reminders/jobs';
+import { armTaskReminders } from '../../src/domain/reminders/reminder-arming.service';
+import { runOverdueJob, runReminderJob } from '../../src/domain/reminders/reminder-jobs.service';
 import {
   runOverdueSweep,
   runReminderSweep,
   type SweepReport,
-} from '../../src/domain/reminders/sweeps';
+} from '../../src/domain/reminders/reminder-sweeps.service';
 import { getTask, updateTask } from '../../src/domain/tasks/task.service';
 import { taskSchema } from '../../src/domain/tasks/task.schema';
 import { registerDevice } from '../../src/domain/users/devices.service';

@@ -4,7 +4,7 @@ import { FixedClock } from '../../src/core/clock';
 import { AppError } from '../../src/core/errors';
 import type { Caller } from '../../src/core/operation';
 import type { DispatchReport } from '../../src/domain/scheduling/dispatch-policy';
-import { dispatchDueJobs, runJobNow } from '../../src/domain/scheduling/dispatcher';
+import { dispatchDueJobs, runJobNow } from '../../src/domain/scheduling/dispatcher.service';
 import { customNotificationRunner } from '../../src/domain/scheduling/job-runners.service';
 import type { JobRunDoc, ScheduledJobDoc } from '../../src/domain/scheduling/job.schema';
 import { createJob } from '../../src/domain/scheduling/job.service';

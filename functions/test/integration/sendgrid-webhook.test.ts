@@ -7,7 +7,7 @@ import {
   isSuppressed,
   removeSuppression,
   suppressionKey,
-} from '../../src/domain/notifications/suppressions';
+} from '../../src/domain/notifications/suppressions.service';
 import { DEFAULT_PREFERENCES } from '../../src/domain/users/preferences.schema';
 import { createApp } from '../../src/http/app';
 import { operations } from '../../src/operations/registry';

@@ -11,7 +11,7 @@ import {
 import {
   recordSendGridEvents,
   removeSuppression,
-} from '../../src/domain/notifications/suppressions';
+} from '../../src/domain/notifications/suppressions.service';
 import { registerDevice } from '../../src/domain/users/devices.service';
 import { onUserCreated } from '../../src/functions/auth.triggers';
 import { createTestFirestore } from '../support/firestore';

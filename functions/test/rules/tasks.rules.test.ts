@@ -14,7 +14,7 @@ import { chars, clientNow, PAST, useRulesEnv, without, type ClientDb } from './r
 
 /** The fields only the server writes: no client may set them, on create or on update. */
 const SERVER_OWNED: Record<string, unknown> = {
-  // The reminder bookkeeping (functions/src/domain/reminders/reminder.plan.ts): a client that
+  // The reminder bookkeeping (functions/src/domain/reminders/reminder-plan.ts): a client that
   // could write it could silence or repeat reminders, or make the sweeps read its task forever.
   nextReminderAt: PAST,
   reminders: { dueAt: PAST, assigneeId: 'mia', pending: [60], sent: [1440] },

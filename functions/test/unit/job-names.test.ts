@@ -1,6 +1,6 @@
 import * as index from '../../src/index';
 import { SCHEDULED_JOB_NAMES } from '../../src/domain/health/job-health.service';
-import { OVERDUE_JOB, REMINDER_JOB } from '../../src/domain/reminders/jobs';
+import { OVERDUE_JOB, REMINDER_JOB } from '../../src/domain/reminders/reminder-jobs.service';
 
 type Exported = { __endpoint?: { scheduleTrigger?: object } };
 

@@ -6,7 +6,7 @@ import {
   parseRule,
   recurrenceRuleProblem,
   resolveZone,
-} from '../../src/domain/tasks/recurrence.rule';
+} from '../../src/domain/tasks/recurrence-rule';
 import { recurrenceSchema } from '../../src/domain/tasks/task.schema';
 
 /**

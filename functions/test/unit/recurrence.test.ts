@@ -5,7 +5,7 @@ import {
   occurrenceTaskId,
   recurrenceRuleProblem,
   toFloating,
-} from '../../src/domain/tasks/recurrence.rule';
+} from '../../src/domain/tasks/recurrence-rule';
 import { recurrenceSchema } from '../../src/domain/tasks/task.schema';
 
 const berlin = (d: Date | null) =>

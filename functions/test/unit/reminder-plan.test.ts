@@ -1,6 +1,6 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { jobHealthStatus } from '../../src/domain/health/job-health.service';
-import { remindersAffected } from '../../src/domain/reminders/arming';
+import { remindersAffected } from '../../src/domain/reminders/reminder-arming.service';
 import {
   DAY_MS,
   MAX_OVERDUE_FOLLOW_UP_DAYS,
@@ -11,12 +11,12 @@ import {
   overdueVisit,
   planReminders,
   readBookkeeping,
-  reminderFields,
   reminderKey,
   reminderVisit,
   taskView,
   type Bookkeeping,
-} from '../../src/domain/reminders/reminder.plan';
+} from '../../src/domain/reminders/reminder-plan';
+import { reminderFields } from '../../src/storage/task-schedule-fields';
 
 const at = (iso: string) => new Date(iso).getTime();
 const DUE = at('2026-11-23T10:00:00Z');

@@ -3,7 +3,7 @@ import type { Deps } from '../../core/operation';
 import type { Logger } from '../../core/logger';
 import { deliverNotification, notifierDeps } from '../notifications/delivery.service';
 import { renderEmail } from '../notifications/email-templates';
-import { isSuppressed } from '../notifications/suppressions';
+import { isSuppressed } from '../notifications/suppressions.service';
 import type { InvitationDoc } from './invitation.schema';
 import { isAlreadyExists } from '../../storage/already-exists';
 import { invitationEmailRef } from '../../storage/refs';

@@ -14,7 +14,12 @@ import {
   type NotifierDeps,
   loadRecipient,
 } from './delivery-records.service';
-import { attemptChannel, failure, recordStates, type ChannelAttempt } from './delivery-send';
+import {
+  attemptChannel,
+  failure,
+  recordStates,
+  type ChannelAttempt,
+} from './delivery-send.service';
 import { DELIVERIES, CLAIMS } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
 

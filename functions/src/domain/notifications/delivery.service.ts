@@ -22,7 +22,7 @@ import {
   type NotifierDeps,
   type Recipient,
 } from './delivery-records.service';
-import { attemptChannel, recordStates, type ChannelAttempt } from './delivery-send';
+import { attemptChannel, recordStates, type ChannelAttempt } from './delivery-send.service';
 import { addInboxItem } from './inbox.service';
 import type { NotificationSettings } from './settings';
 import { DELIVERIES } from '../../storage/collections';

@@ -1,7 +1,7 @@
 /**
  * What the SendGrid Event Webhook sends, as far as we read it: the event schema, which events
  * suppress an address and why, how far a delivery got (status rank), and a stable id per event.
- * Pure: the suppression list and delivery records are written by `suppressions.ts`.
+ * Pure: the suppression list and delivery records are written by `suppressions.service.ts`.
  */
 import { createHash } from 'node:crypto';
 import type { Timestamp } from 'firebase-admin/firestore';

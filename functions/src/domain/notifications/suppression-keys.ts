@@ -1,6 +1,6 @@
 /**
  * How an address is compared and keyed on the suppression list (pure). The list is written by
- * `suppressions.ts`; what a profile knows about its address by `suppression-check.service.ts`.
+ * `suppressions.service.ts`; what a profile knows about its address by `suppression-check.service.ts`.
  */
 import { createHash } from 'node:crypto';
 

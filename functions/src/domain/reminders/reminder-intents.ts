@@ -1,7 +1,7 @@
 import type { NotificationIntent } from '../notifications/channels';
 import type { NotifierDeps, Recipient } from '../notifications/delivery.service';
 import { formatLocalDateTime, humanDuration } from '../notifications/email-templates';
-import { DAY_MS, overdueKey, reminderKey, type TaskView } from './reminder.plan';
+import { DAY_MS, overdueKey, reminderKey, type TaskView } from './reminder-plan';
 
 /**
  * What the deadline sweeps say: the "due soon" and "overdue" notifications of one task for one

@@ -28,7 +28,7 @@ import {
  * The life of one attempt of a scheduled job, shared by the dispatcher and run-now: the claim
  * (`create()` of its run document), the run under a lease and a timeout, the outcome recorded on
  * the run, and the job moved on to its next occurrence or retry. The module comment of
- * `dispatcher.ts` says why each attempt runs exactly once.
+ * `dispatcher.service.ts` says why each attempt runs exactly once.
  */
 
 /** What one dispatcher run (or one run-now call) works with; `reads` counts documents read. */

@@ -13,7 +13,7 @@ import {
   runReminderSweep,
   type SweepOptions,
   type SweepReport,
-} from '../reminders/sweeps';
+} from '../reminders/reminder-sweeps.service';
 import { sendUserDigest } from '../digests/digest-send.service';
 import { localDateOf, safeZone } from '../../core/time-zone';
 import {

@@ -1,5 +1,5 @@
 import type { QueryShape } from '../../core/query-shape';
-import { DUE_RECURRENCES_QUERY } from '../tasks/recurrence';
+import { DUE_RECURRENCES_QUERY } from '../tasks/recurrence.service';
 import {
   DELIVERY_CLAIMS_QUERY,
   FINISHED_DELIVERIES_QUERY,

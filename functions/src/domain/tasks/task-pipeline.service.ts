@@ -1,9 +1,9 @@
 import { recordActivityEffect } from '../analytics/activity.service';
 import { notifyEffect } from '../notifications/task-notifier.service';
-import { armRemindersEffect } from '../reminders/arming';
+import { armRemindersEffect } from '../reminders/reminder-arming.service';
 import { withQuarantine } from '../scheduling/sweep-errors.service';
 import { indexSearchEffect } from '../search/task-search.service';
-import { scheduleRecurrenceEffect } from './recurrence';
+import { scheduleRecurrenceEffect } from './recurrence.service';
 import {
   parseTaskWrite,
   type TaskEffect,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../../core/logger';
 import type { Deps } from '../../core/operation';
 import { docId } from '../shared.schema';
-import { DUE_MODES } from './recurrence.rule';
+import { DUE_MODES } from './recurrence-rule';
 import { taskPrioritySchema, taskStatusSchema } from './task.schema';
 
 /**

@@ -1,7 +1,7 @@
 import type { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { docId, isoInstant, uid } from '../shared.schema';
-import { DUE_MODES, isIanaZone, recurrenceRuleProblem, type Recurrence } from './recurrence.rule';
+import { DUE_MODES, isIanaZone, recurrenceRuleProblem, type Recurrence } from './recurrence-rule';
 
 export const taskStatusSchema = z.enum(['todo', 'in_progress', 'done']);
 export const taskPrioritySchema = z.enum(['low', 'medium', 'high']);
@@ -16,7 +16,7 @@ export const timeZoneSchema = z
   .meta({ example: 'Europe/Berlin' });
 
 /**
- * RFC 5545 recurrence, expanded with `rrule` in `timezone` (recurrence.rule.ts checks the rule
+ * RFC 5545 recurrence, expanded with `rrule` in `timezone` (recurrence-rule.ts checks the rule
  * can be). `dueMode`: the next occurrence is created when this one is completed (default) or
  * when its due time passes.
  */

@@ -5,8 +5,8 @@ import { Frequency, RRule, type Options } from 'rrule';
 /**
  * Recurrence rules (RFC 5545 RRULE) evaluated with `rrule` in a task's own time zone: validation,
  * wall-time conversion, the next occurrence, and the id of an occurrence's task. Pure functions,
- * kept apart from the spawning (recurrence.ts) so the task schema can validate rules without
- * loading Firestore code. See recurrence.ts for the series semantics.
+ * kept apart from the spawning (recurrence.service.ts) so the task schema can validate rules without
+ * loading Firestore code. See recurrence.service.ts for the series semantics.
  */
 
 export const DUE_MODES = ['on_complete', 'on_due'] as const;

@@ -14,16 +14,15 @@ import {
 import { errorMessage, recordSweepError } from '../scheduling/sweep-errors.service';
 import {
   isArmable,
-  overdueFields,
   overdueVisit,
   planReminders,
   readBookkeeping,
-  reminderFields,
   reminderVisit,
   taskView,
   type ReminderState,
   type TaskView,
-} from './reminder.plan';
+} from './reminder-plan';
+import { overdueFields, reminderFields } from '../../storage/task-schedule-fields';
 import { TASK_SCHEDULES, TASKS } from '../../storage/collections';
 import type { TaskScheduleDoc } from '../../storage/documents';
 import { taskScheduleDocs } from '../../storage/refs';

@@ -13,7 +13,7 @@ import {
   parseRule,
   recurrenceRuleProblem,
   resolveZone,
-} from './recurrence.rule';
+} from './recurrence-rule';
 import { TASK_SCHEDULES, TASKS } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
 import type { TaskScheduleDoc } from '../../storage/documents';

@@ -1,5 +1,3 @@
-import { Timestamp } from 'firebase-admin/firestore';
-
 /**
  * The rules of due-date reminders and overdue notices, as pure functions of a task's due date,
  * the assignee's preferences and the instant — no Firestore, so every rule is unit-tested.
@@ -118,45 +116,6 @@ export function readBookkeeping(data: Readonly<Record<string, unknown>>): Bookke
     reminders: parseReminderState(data.reminders),
     overdueCheckAt: millisOf(data.overdueCheckAt),
     overdueNotice: parseOverdueState(data.overdueNotice),
-  };
-}
-
-const ts = (ms: number | null): Timestamp | null => (ms === null ? null : Timestamp.fromMillis(ms));
-
-/** The stored form of the reminder fields. */
-export function reminderFields(
-  nextReminderAt: number | null,
-  reminders: ReminderState | null,
-): Record<string, unknown> {
-  return {
-    nextReminderAt: ts(nextReminderAt),
-    reminders:
-      reminders === null
-        ? null
-        : {
-            dueAt: Timestamp.fromMillis(reminders.dueAtMs),
-            assigneeId: reminders.assigneeId,
-            pending: reminders.pending,
-            sent: reminders.sent,
-          },
-  };
-}
-
-/** The stored form of the overdue fields. */
-export function overdueFields(
-  overdueCheckAt: number | null,
-  notice: OverdueState | null,
-): Record<string, unknown> {
-  return {
-    overdueCheckAt: ts(overdueCheckAt),
-    overdueNotice:
-      notice === null
-        ? null
-        : {
-            dueAt: Timestamp.fromMillis(notice.dueAtMs),
-            assigneeId: notice.assigneeId,
-            lastDay: notice.lastDay,
-          },
   };
 }
 

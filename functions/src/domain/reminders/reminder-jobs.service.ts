@@ -1,6 +1,11 @@
 import type { NotifierDeps } from '../notifications/delivery.service';
 import { recordJobRun, type ScheduledJobName } from '../health/job-health.service';
-import { runOverdueSweep, runReminderSweep, type SweepOptions, type SweepReport } from './sweeps';
+import {
+  runOverdueSweep,
+  runReminderSweep,
+  type SweepOptions,
+  type SweepReport,
+} from './reminder-sweeps.service';
 
 /** The scheduled sweeps: their function's name (`jobHealth/{name}`), period, run budget. */
 export const REMINDER_JOB = {

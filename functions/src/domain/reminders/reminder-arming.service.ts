@@ -7,12 +7,11 @@ import {
   desiredBookkeeping,
   isArmable,
   millisOf,
-  overdueFields,
   readBookkeeping,
-  reminderFields,
   sameReminderState,
   taskView,
-} from './reminder.plan';
+} from './reminder-plan';
+import { overdueFields, reminderFields } from '../../storage/task-schedule-fields';
 import { USERS, TASKS } from '../../storage/collections';
 import { taskScheduleRef } from '../../storage/refs';
 
