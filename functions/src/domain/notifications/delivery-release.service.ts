@@ -22,6 +22,7 @@ import {
 } from './delivery-send.service';
 import { DELIVERIES, CLAIMS } from '../../storage/collections';
 import { isAlreadyExists } from '../../storage/already-exists';
+import { deliveryClaimRef, deliveryDocs } from '../../storage/refs';
 
 /**
  * The releaser: sends what is due — held pushes whose quiet hours ended, coalesced follow-ups
@@ -96,11 +97,13 @@ export async function releaseDueDeliveries(
     .get();
   report.documentsRead += Math.max(1, stuck.size);
   for (const snap of stuck.docs) {
+    // Unchecked on purpose: a direct send in flight (`messaging.service.ts`, its own shape) has
+    // status `sending` too, and a checked read would throw on it instead of recovering it as today.
     await lostAttempt(deps, { ref: snap.ref, doc: snap.data() as DeliveryDoc }, 'sending');
     report.recovered++;
   }
 
-  const due = await applyShape(db.collection(DELIVERIES), DUE_DELIVERIES_QUERY, {
+  const due = await applyShape(deliveryDocs(db), DUE_DELIVERIES_QUERY, {
     equals: { status: 'pending' },
     range: until,
   })
@@ -113,7 +116,7 @@ export async function releaseDueDeliveries(
   // per channel. Other records are their own group.
   const seeds = new Map<string, Member>();
   for (const snap of due.docs) {
-    const doc = snap.data() as DeliveryDoc;
+    const doc = snap.data();
     const key = COALESCED.has(doc.category)
       ? `${doc.recipientId}\n${doc.groupKey}`
       : `${doc.recipientId}\n${snap.id}`;
@@ -150,14 +153,14 @@ async function releaseGroup(
   let read = 0;
   let members: Member[] = [seed];
   if (COALESCED.has(seed.doc.category)) {
-    const burst = await applyShape(db.collection(DELIVERIES), BURST_QUERY, {
+    const burst = await applyShape(deliveryDocs(db), BURST_QUERY, {
       equals: { recipientId: seed.doc.recipientId, groupKey: seed.doc.groupKey, status: 'pending' },
     })
       .limit(MAX_COALESCED)
       .get();
     read += Math.max(1, burst.size);
     members = burst.docs
-      .map((s) => ({ ref: s.ref, doc: s.data() as DeliveryDoc }))
+      .map((s) => ({ ref: s.ref, doc: s.data() }))
       .filter((m) => m.doc.dueAt.toMillis() <= now.getTime());
     if (!members.some((m) => m.ref.id === seed.ref.id)) members.unshift(seed);
   }
@@ -203,8 +206,8 @@ async function claimAttempt(deps: NotifierDeps, m: Member): Promise<{ ok: boolea
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
   }
-  const claim = await claimRef.get();
-  const claimedAt = claim.get('claimedAt') as Timestamp | undefined;
+  const claimedAt = (await deliveryClaimRef(deps.db, m.ref.id, m.doc.version).get()).data()
+    ?.claimedAt;
   if (claimedAt !== undefined && now.getTime() - claimedAt.toMillis() >= LEASE_MS)
     await lostAttempt(deps, m, 'pending');
   return { ok: false, read: 1 };

@@ -220,7 +220,7 @@ async function pushTargets(deps: NotifierDeps, recipient: Recipient): Promise<st
   const known = new Set<string>();
   const unchecked = new Map<string, string>();
   for (const d of devices.docs) {
-    const token = d.get('token') as unknown;
+    const token: unknown = d.get('token');
     if (typeof token !== 'string' || token === '') continue;
     if (d.get('indexedAt') instanceof Timestamp) known.add(token);
     else unchecked.set(token, d.id);
@@ -233,7 +233,7 @@ async function pushTargets(deps: NotifierDeps, recipient: Recipient): Promise<st
       : await db.getAll(...tokens.map((t) => db.collection(DEVICE_TOKENS).doc(tokenKey(t))));
   await Promise.all(
     tokens.map(async (token, i) => {
-      const owner = owners[i]?.get('uid') as unknown;
+      const owner: unknown = owners[i]?.get('uid');
       if (typeof owner === 'string' && owner !== recipient.uid) {
         const deviceId = unchecked.get(token);
         if (deviceId !== undefined)

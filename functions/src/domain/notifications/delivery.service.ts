@@ -26,6 +26,7 @@ import { attemptChannel, recordStates, type ChannelAttempt } from './delivery-se
 import { addInboxItem } from './inbox.service';
 import type { NotificationSettings } from './settings';
 import { DELIVERIES } from '../../storage/collections';
+import { deliveryDocs } from '../../storage/refs';
 import { isAlreadyExists } from '../../storage/already-exists';
 
 /**
@@ -145,13 +146,13 @@ async function coalescedTiming(
   const quiet =
     since === null || (since !== undefined && now.getTime() - since.getTime() >= 2 * windowMs);
   if (windowMs <= 0 || quiet) return timing;
-  const recent = await applyShape(deps.db.collection(DELIVERIES), RECENT_GROUP_QUERY, {
+  const recent = await applyShape(deliveryDocs(deps.db), RECENT_GROUP_QUERY, {
     equals: { recipientId: intent.recipientId, groupKey: intent.groupKey },
     range: { from: Timestamp.fromMillis(now.getTime() - 2 * windowMs) },
   })
     .limit(MAX_COALESCED)
     .get();
-  const docs = recent.docs.map((s) => s.data() as DeliveryDoc);
+  const docs = recent.docs.map((s) => s.data());
   for (const channel of channels) {
     let pendingDue: number | null = null;
     let lastSent: number | null = null;

@@ -71,6 +71,14 @@ export interface SuppressionDoc {
 
 export { normaliseEmail, suppressionKey };
 
+/** The reasons an entry may record; another stored value reads as no reason. */
+const SUPPRESSION_REASONS: readonly SuppressionReason[] = [
+  'bounced',
+  'invalid',
+  'spam_report',
+  'unsubscribed',
+];
+
 function suppressionRef(db: Firestore, email: string): DocumentReference {
   return db.collection(EMAIL_SUPPRESSIONS).doc(suppressionKey(email));
 }
@@ -82,7 +90,8 @@ export async function isSuppressed(
 ): Promise<{ suppressed: boolean; reason?: SuppressionReason }> {
   const snap = await suppressionRef(db, email).get();
   if (!snap.exists) return { suppressed: false };
-  return { suppressed: true, reason: snap.get('reason') as SuppressionReason };
+  const reason: unknown = snap.get('reason');
+  return { suppressed: true, reason: SUPPRESSION_REASONS.find((r) => r === reason) };
 }
 
 /**
@@ -245,7 +254,7 @@ export async function recordSendGridEvents(
 
 /** Ids an entry already holds (absent entry: none). */
 function seenIds(snap: DocumentSnapshot): Set<string> {
-  const ids = snap.get('sgEventIds') as unknown;
+  const ids: unknown = snap.get('sgEventIds');
   return new Set(Array.isArray(ids) ? ids.filter((id) => typeof id === 'string') : []);
 }
 
@@ -296,13 +305,13 @@ function planFor(
     return { ...plan, write: { kind: 'create', doc } };
   }
   const data: Record<string, unknown> = { sgEventIds: ids, updatedAt: now };
-  const lastAt = snap.get('lastAt') as unknown;
+  const lastAt: unknown = snap.get('lastAt');
   if (!(lastAt instanceof Timestamp) || latest.parsed.at.toMillis() >= lastAt.toMillis()) {
     data.reason = latest.reason;
     data.event = latest.parsed.event.event;
     data.lastAt = latest.parsed.at;
   }
-  const firstAt = snap.get('firstAt') as unknown;
+  const firstAt: unknown = snap.get('firstAt');
   if (!(firstAt instanceof Timestamp) || first.parsed.at.toMillis() < firstAt.toMillis()) {
     data.firstAt = first.parsed.at;
   }
@@ -374,7 +383,7 @@ async function updateDeliveries(
       return;
     }
     const update: Record<string, unknown> = { providerUpdatedAt: now };
-    const stored = snap.get('providerStatus') as unknown;
+    const stored: unknown = snap.get('providerStatus');
     let status = typeof stored === 'string' ? stored : null;
     const latestAt = new Map<string, Timestamp>();
     for (const { event, at } of events) {
