@@ -51,6 +51,16 @@ import {
  * This module decides which attempt to take; `job-attempt.service.ts` claims, runs and records it.
  */
 
+/** The state one dispatch or run-now call carries: its deps, runners, options and reads so far. */
+function envOf<D extends SchedulingDeps>(
+  deps: D,
+  logger: Logger,
+  runners: JobRunners<D>,
+  options: Partial<DispatchOptions>,
+): Env<D> {
+  return { deps, logger, runners, options: { ...DEFAULT_DISPATCH_OPTIONS, ...options }, reads: 0 };
+}
+
 /**
  * Runs the jobs that are due now, at most `limit`, concurrently, each attempt claimed once (see
  * the module comment), and logs one summary line: duration, documents read, items acted on,
@@ -64,13 +74,7 @@ export async function dispatchDueJobs<D extends SchedulingDeps>(
   options: Partial<DispatchOptions> = {},
 ): Promise<DispatchReport> {
   const started = performance.now();
-  const env: Env<D> = {
-    deps,
-    logger,
-    runners,
-    options: { ...DEFAULT_DISPATCH_OPTIONS, ...options },
-    reads: 0,
-  };
+  const env = envOf(deps, logger, runners, options);
   const now = deps.clock.now();
   const snap = await applyShape(scheduledJobDocs(deps.db), DUE_JOBS_QUERY, {
     equals: { enabled: true },
@@ -226,13 +230,7 @@ export async function runJobNow<D extends SchedulingDeps>(
   input: RunNowInput,
   options: Partial<DispatchOptions> = {},
 ): Promise<{ runId: string; run: JobRunDoc; job: ScheduledJobDoc | null }> {
-  const env: Env<D> = {
-    deps,
-    logger,
-    runners,
-    options: { ...DEFAULT_DISPATCH_OPTIONS, ...options },
-    reads: 0,
-  };
+  const env = envOf(deps, logger, runners, options);
   const snap = await jobRef(env, jobId).get();
   const job = snap.data();
   if (job === undefined) throw AppError.notFound(`Scheduled task ${jobId} not found`);
