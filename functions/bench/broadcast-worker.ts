@@ -2,7 +2,6 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
-import { systemClock } from '../src/core/clock';
 import type { BroadcastShard } from '../src/domain/notifications/broadcast-plan';
 import {
   getBroadcastJob,
@@ -10,11 +9,8 @@ import {
   startBroadcast,
   type BroadcastQueue,
 } from '../src/domain/notifications/broadcast.service';
-import type { NotifierDeps } from '../src/domain/notifications/delivery.service';
-import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
-import { recordingMessaging } from '../test/support/recording-messaging';
 import { recordingBroadcastQueue } from '../test/support/recording-queues';
-import { benchSettings, countingLogger, countingMailer } from './support';
+import { benchNotifier, benchSettings } from './support';
 
 /**
  * The engine side of `npm run bench:broadcast`, in a worker thread: its own V8 heap, apart from the
@@ -63,17 +59,7 @@ async function main(): Promise<void> {
   const app = initializeApp({ projectId: input.projectId }, 'bench-broadcast');
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });
-  const messaging = recordingMessaging({ keepMessages: false });
-  const mailer = countingMailer();
-  const logger = countingLogger();
-  const deps: NotifierDeps = {
-    db,
-    clock: systemClock,
-    logger,
-    messenger: fcmMessenger(messaging, { clock: systemClock }),
-    mailer,
-    settings: benchSettings(120),
-  };
+  const { deps, messaging, mailer, logger } = benchNotifier(db, benchSettings(120));
   const recording = recordingBroadcastQueue();
   // When each shard was dispatched: a shard's "hop" is the time from its start to its successor's.
   const dispatchedAt = new Map<number, number>();

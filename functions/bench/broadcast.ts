@@ -8,6 +8,7 @@ import { BROADCAST_SHARD_SIZE } from '../src/domain/notifications/broadcast-plan
 import { documentsRead, documentsWritten, startCountingFirestore } from './counting-firestore';
 import type { ShardSample, WorkerInput, WorkerResult } from './broadcast-worker';
 import { seedUsers } from './seed';
+import { markdownTable } from './support';
 
 /**
  * `npm run bench:broadcast` — a broadcast to every user, sharded (docs/broadcast.md).
@@ -383,15 +384,7 @@ function table(runs: readonly RunResult[]): string {
     ],
     ['pushes / emails', (r) => `${fmt(r.pushes)} / ${fmt(r.emails)}`],
   ];
-  const header = ['', ...runs.map((r) => `${fmt(r.recipients)} users`)];
-  const body = rows.map(([name, value]) => [name, ...runs.map(value)]);
-  const widths = header.map((_, i) =>
-    Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)),
-  );
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...body.map(line)].join('\n');
+  return markdownTable(['', ...runs.map((r) => `${fmt(r.recipients)} users`)], rows, runs);
 }
 
 const EXPLANATION = `How it is measured:

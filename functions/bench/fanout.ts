@@ -1,11 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
-import { systemClock } from '../src/core/clock';
-import type { NotifierDeps } from '../src/domain/notifications/delivery.service';
 import { broadcast, type OutcomeCounts } from '../src/domain/notifications/messaging.service';
-import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
-import { recordingMessaging } from '../test/support/recording-messaging';
 import { MAX_BULK_RECIPIENTS } from '../src/operations/messaging.operations';
 import {
   documentsRead,
@@ -14,7 +10,7 @@ import {
   type FirestoreCounts,
 } from './counting-firestore';
 import { seedUsers, type SeedResult } from './seed';
-import { benchSettings, countingLogger, countingMailer } from './support';
+import { benchNotifier, benchSettings, markdownTable } from './support';
 
 /**
  * `npm run bench` — fan-out of one broadcast.
@@ -176,17 +172,7 @@ async function main(): Promise<void> {
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });
 
-  const messaging = recordingMessaging({ keepMessages: false });
-  const mailer = countingMailer();
-  const logger = countingLogger();
-  const deps: NotifierDeps = {
-    db,
-    clock: systemClock,
-    logger,
-    messenger: fcmMessenger(messaging, { clock: systemClock }),
-    mailer,
-    settings: SETTINGS,
-  };
+  const { deps, messaging, mailer, logger } = benchNotifier(db, SETTINGS);
 
   log(
     `Fan-out benchmark: ${options.users} users, requests of ${MAX_BULK_RECIPIENTS} ids, ` +
@@ -468,15 +454,7 @@ function table(runs: readonly RunResult[]): string {
     ['push outcomes', (r) => outcome(r.outcomes.push)],
     ['email outcomes', (r) => outcome(r.outcomes.email)],
   ];
-  const header = ['', ...runs.map((r) => r.label)];
-  const body = rows.map(([name, value]) => [name, ...runs.map(value)]);
-  const widths = header.map((_, i) =>
-    Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)),
-  );
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...body.map(line)].join('\n');
+  return markdownTable(['', ...runs.map((r) => r.label)], rows, runs);
 }
 
 const EXPLANATION = `How it is counted:

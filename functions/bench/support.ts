@@ -1,7 +1,11 @@
 import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
+import { systemClock } from '../src/core/clock';
 import type { LogFields, Logger } from '../src/core/logger';
 import type { Mailer } from '../src/domain/notifications/channels';
+import type { NotifierDeps } from '../src/domain/notifications/delivery.service';
 import type { NotificationSettings } from '../src/domain/notifications/settings';
+import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
+import { recordingMessaging } from '../test/support/recording-messaging';
 
 /** What every benchmark shares: engine settings, a counting mailer and logger, batched seeding. */
 
@@ -50,6 +54,42 @@ export function countingLogger(
     error: emit('ERROR'),
     child: () => countingLogger(state),
   };
+}
+
+/**
+ * The engine's deps as the benchmarks run it: the real FCM adapter over a recording transport
+ * that keeps counts only, a counting mailer and logger, the system clock. The fakes come back too,
+ * for the report.
+ */
+export function benchNotifier(db: Firestore, settings: NotificationSettings) {
+  const messaging = recordingMessaging({ keepMessages: false });
+  const mailer = countingMailer();
+  const logger = countingLogger();
+  const deps: NotifierDeps = {
+    db,
+    clock: systemClock,
+    logger,
+    messenger: fcmMessenger(messaging, { clock: systemClock }),
+    mailer,
+    settings,
+  };
+  return { deps, messaging, mailer, logger };
+}
+
+/** A Markdown table: one column of row names, then one right-aligned column per run. */
+export function markdownTable<R>(
+  header: readonly string[],
+  rows: readonly (readonly [string, (run: R) => string])[],
+  runs: readonly R[],
+): string {
+  const body = rows.map(([name, value]) => [name, ...runs.map(value)]);
+  const widths = header.map((_, i) =>
+    Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(header), rule, ...body.map(line)].join('\n');
 }
 
 export const BATCH_LIMIT = 500;
