@@ -9,7 +9,7 @@ import { FixedClock } from '../src/core/clock';
 import {
   spawnDueOccurrences,
   type DueOccurrencesReport,
-} from '../src/domain/tasks/recurrence.service';
+} from '../src/domain/tasks/recurrence-sweep.service';
 import { recurrenceRuleProblem } from '../src/domain/tasks/recurrence-rule';
 import { documentsRead, documentsWritten, startCountingFirestore } from './counting-firestore';
 import { batchedWriter } from './support';

@@ -9,11 +9,8 @@ import {
   MINUTE_MS,
 } from '../src/domain/reminders/reminder-plan';
 import { overdueFields, reminderFields } from '../src/storage/task-schedule-fields';
-import {
-  runOverdueSweep,
-  runReminderSweep,
-  type SweepReport,
-} from '../src/domain/reminders/reminder-sweeps.service';
+import { runOverdueSweep, runReminderSweep } from '../src/domain/reminders/reminder-sweeps.service';
+import { type SweepReport } from '../src/domain/reminders/reminder-sweep-report';
 import { fcmMessenger } from '../src/infra/fcm/fcm.messenger';
 import { recordingMessaging } from '../test/support/recording-messaging';
 import {

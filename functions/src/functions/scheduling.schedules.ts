@@ -88,7 +88,7 @@ export const spawnRecurringTasks = onSchedule(
   async (event) => {
     const [{ getRuntime }, { spawnDueOccurrences }] = await Promise.all([
       import('../composition-root'),
-      import('../domain/tasks/recurrence.service'),
+      import('../domain/tasks/recurrence-sweep.service'),
     ]);
     const { deps, logger } = getRuntime();
     await recorded('spawnRecurringTasks', 15 * MINUTE_SECONDS, async () => {

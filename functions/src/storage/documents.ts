@@ -1,3 +1,4 @@
+// One file on purpose: the zod schema of every stored collection, side by side, is the storage contract to read in one place.
 import { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import type { ActivityDoc } from '../domain/analytics/activity.schema';

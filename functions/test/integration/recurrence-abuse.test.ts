@@ -1,9 +1,7 @@
 import { Timestamp, type DocumentData } from 'firebase-admin/firestore';
 import { FixedClock } from '../../src/core/clock';
-import {
-  spawnDueOccurrences,
-  spawnNextOccurrence,
-} from '../../src/domain/tasks/recurrence.service';
+import { spawnDueOccurrences } from '../../src/domain/tasks/recurrence-sweep.service';
+import { spawnNextOccurrence } from '../../src/domain/tasks/recurrence.service';
 import { createTestFirestore } from '../support/firestore';
 
 /**

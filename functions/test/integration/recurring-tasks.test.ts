@@ -1,10 +1,8 @@
 import { formatInTimeZone } from 'date-fns-tz';
 import { Timestamp, type DocumentData } from 'firebase-admin/firestore';
 import { FixedClock } from '../../src/core/clock';
-import {
-  spawnDueOccurrences,
-  spawnNextOccurrence,
-} from '../../src/domain/tasks/recurrence.service';
+import { spawnDueOccurrences } from '../../src/domain/tasks/recurrence-sweep.service';
+import { spawnNextOccurrence } from '../../src/domain/tasks/recurrence.service';
 import { createTestFirestore } from '../support/firestore';
 
 const fs = createTestFirestore();

@@ -7,8 +7,8 @@ import { runOverdueJob, runReminderJob } from '../../src/domain/reminders/remind
 import {
   runOverdueSweep,
   runReminderSweep,
-  type SweepReport,
 } from '../../src/domain/reminders/reminder-sweeps.service';
+import { type SweepReport } from '../../src/domain/reminders/reminder-sweep-report';
 import { getTask, updateTask } from '../../src/domain/tasks/task.service';
 import { taskSchema } from '../../src/domain/tasks/task.schema';
 import { registerDevice } from '../../src/domain/users/devices.service';

@@ -2,7 +2,7 @@ import functionsTest from 'firebase-functions-test';
 import { Timestamp } from 'firebase-admin/firestore';
 import { setRuntimeForTesting } from '../../src/composition-root';
 import { FixedClock } from '../../src/core/clock';
-import { spawnDueOccurrences } from '../../src/domain/tasks/recurrence.service';
+import { spawnDueOccurrences } from '../../src/domain/tasks/recurrence-sweep.service';
 import { runTaskPipeline } from '../../src/domain/tasks/task-pipeline.service';
 import type { TaskEffect } from '../../src/domain/tasks/task-write';
 import { onTaskWritten } from '../../src/functions/task.triggers';

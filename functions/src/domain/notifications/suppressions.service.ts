@@ -1,3 +1,4 @@
+// One file on purpose: the suppression list (webhook events in, lookups and removal out) is one protocol over one collection.
 /**
  * The email suppression list and what the SendGrid Event Webhook tells us.
  *

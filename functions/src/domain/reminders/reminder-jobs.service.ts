@@ -1,11 +1,7 @@
 import type { NotifierDeps } from '../notifications/delivery.service';
 import { recordJobRun, type ScheduledJobName } from '../health/job-health.service';
-import {
-  runOverdueSweep,
-  runReminderSweep,
-  type SweepOptions,
-  type SweepReport,
-} from './reminder-sweeps.service';
+import { runOverdueSweep, runReminderSweep } from './reminder-sweeps.service';
+import { type SweepOptions, type SweepReport } from './reminder-sweep-report';
 
 /** The scheduled sweeps: their function's name (`jobHealth/{name}`), period, run budget. */
 export const REMINDER_JOB = {

@@ -8,12 +8,8 @@ import {
   notifierDeps,
   type NotifierDeps,
 } from '../notifications/delivery.service';
-import {
-  runOverdueSweep,
-  runReminderSweep,
-  type SweepOptions,
-  type SweepReport,
-} from '../reminders/reminder-sweeps.service';
+import { runOverdueSweep, runReminderSweep } from '../reminders/reminder-sweeps.service';
+import { type SweepOptions, type SweepReport } from '../reminders/reminder-sweep-report';
 import { sendUserDigest } from '../digests/digest-send.service';
 import { localDateOf, safeZone } from '../../core/time-zone';
 import {
