@@ -82,7 +82,17 @@ export function markdownTable<R>(
   rows: readonly (readonly [string, (run: R) => string])[],
   runs: readonly R[],
 ): string {
-  const body = rows.map(([name, value]) => [name, ...runs.map(value)]);
+  return renderTable(
+    header,
+    rows.map(([name, value]) => [name, ...runs.map(value)]),
+  );
+}
+
+/** A Markdown table of `body` under `header`: the first column left-aligned, the others right. */
+export function renderTable(
+  header: readonly string[],
+  body: readonly (readonly string[])[],
+): string {
   const widths = header.map((_, i) =>
     Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)),
   );

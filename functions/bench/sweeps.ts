@@ -21,7 +21,13 @@ import {
 } from './counting-firestore';
 import { benchDigestSweep, type DigestSweepBenchResult } from './digest-sweep';
 import { prng, seedUsers } from './seed';
-import { benchSettings, countingLogger, countingMailer, batchedWriter } from './support';
+import {
+  benchSettings,
+  countingLogger,
+  countingMailer,
+  batchedWriter,
+  renderTable,
+} from './support';
 import { TASK_SCHEDULES, TASKS } from '../src/storage/collections';
 
 /**
@@ -470,16 +476,6 @@ async function main(): Promise<void> {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
-function render(header: readonly string[], body: readonly (readonly string[])[]): string {
-  const widths = header.map((_, i) =>
-    Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)),
-  );
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...body.map(line)].join('\n');
-}
-
 function sweepTable(tasks: number, runs: readonly SweepRun[]): string {
   const rows: [string, (r: SweepRun) => string][] = [
     ['tasks in collection', () => fmt(tasks)],
@@ -505,7 +501,7 @@ function sweepTable(tasks: number, runs: readonly SweepRun[]): string {
     ['  per due task', (r) => (r.due === 0 ? '–' : `${(r.wallMs / r.due).toFixed(1)} ms`)],
     ['CPU (in emulator)', (r) => `${fmt(r.cpuMs)} ms (${fmt(r.emulatorCpuMs)})`],
   ];
-  return render(
+  return renderTable(
     ['', ...runs.map((r) => r.label)],
     rows.map(([name, value]) => [name, ...runs.map(value)]),
   );
@@ -529,7 +525,7 @@ function digestTable(d: DigestSweepBenchResult): string {
     ],
     ['seeding + scheduling users', `${(d.seedMs / 1000).toFixed(1)} s`],
   ];
-  return render(['digest sweep', ''], rows);
+  return renderTable(['digest sweep', ''], rows);
 }
 
 const EXPLANATION = `How it is counted:
