@@ -28,6 +28,7 @@ import { inlineDigestQueue } from '../../src/infra/tasks/digest.queues';
 import { recordingDigestQueue, type RecordingDigestQueue } from '../support/recording-queues';
 import { countReads } from '../support/firestore-reads';
 import { createTestFirestore } from '../support/firestore';
+import { profileDoc, type ProfileOverrides } from '../support/users';
 import { testRuntime } from '../support/runtime';
 import { DELIVERIES, DIGEST_SCHEDULE, DIGESTS } from '../../src/storage/collections';
 
@@ -81,17 +82,8 @@ afterAll(async () => {
   await fs.dispose();
 });
 
-async function user(
-  uid: string,
-  over: { timezone?: string; prefs?: Partial<NotificationPreferences>; email?: string | null } = {},
-): Promise<void> {
-  await fs.db.doc(`users/${uid}`).set({
-    name: uid.toUpperCase(),
-    email: over.email === undefined ? `${uid}@taskflow.test` : over.email,
-    timezone: over.timezone ?? 'UTC',
-    locale: 'en-GB',
-    notificationPreferences: over.prefs ?? {},
-  });
+async function user(uid: string, over: Omit<ProfileOverrides, 'locale'> = {}): Promise<void> {
+  await fs.db.doc(`users/${uid}`).set(profileDoc(uid, { ...over, locale: 'en-GB' }));
   await scheduleUserDigest(fs.db, clock, uid);
 }
 

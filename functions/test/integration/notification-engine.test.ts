@@ -12,9 +12,9 @@ import {
   type NotifierDeps,
 } from '../../src/domain/notifications/delivery.service';
 import { registerDevice, tokenKey } from '../../src/domain/users/devices.service';
-import type { NotificationPreferences } from '../../src/domain/users/preferences.schema';
 import { onTaskWritten } from '../../src/functions/task.triggers';
 import { createTestFirestore } from '../support/firestore';
+import { profileDoc, type ProfileOverrides } from '../support/users';
 import { countReads } from '../support/firestore-reads';
 import { testRuntime } from '../support/runtime';
 import { taskDoc } from '../support/tasks';
@@ -53,16 +53,8 @@ afterAll(async () => {
 
 const MINUTE = 60_000;
 
-async function user(
-  uid: string,
-  over: { timezone?: string; prefs?: Partial<NotificationPreferences>; email?: string | null } = {},
-): Promise<void> {
-  await fs.db.doc(`users/${uid}`).set({
-    name: uid.toUpperCase(),
-    email: over.email === undefined ? `${uid}@taskflow.test` : over.email,
-    timezone: over.timezone ?? 'UTC',
-    notificationPreferences: over.prefs ?? {},
-  });
+async function user(uid: string, over: ProfileOverrides = {}): Promise<void> {
+  await fs.db.doc(`users/${uid}`).set(profileDoc(uid, over));
 }
 
 async function device(uid: string, token: string): Promise<void> {
