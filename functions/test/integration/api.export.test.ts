@@ -6,7 +6,7 @@ import { exportUserData } from '../../src';
 import { setRuntimeForTesting } from '../../src/composition-root';
 import { AppError } from '../../src/core/errors';
 import { FixedClock } from '../../src/core/clock';
-import { suppressionKey } from '../../src/domain/notifications/suppressions.service';
+import { suppressionKey } from '../../src/domain/notifications/suppression-keys';
 import { deleteUserData } from '../../src/domain/users/account.service';
 import type { UserExport } from '../../src/domain/users/export.schema';
 import { EXPORT_PAGE_SIZE } from '../../src/domain/users/export-plan';

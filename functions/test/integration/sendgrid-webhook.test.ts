@@ -3,10 +3,10 @@ import express, { type Express } from 'express';
 import request from 'supertest';
 import { Timestamp } from 'firebase-admin/firestore';
 import { FixedClock } from '../../src/core/clock';
+import { suppressionKey } from '../../src/domain/notifications/suppression-keys';
 import {
   isSuppressed,
   removeSuppression,
-  suppressionKey,
 } from '../../src/domain/notifications/suppressions.service';
 import { DEFAULT_PREFERENCES } from '../../src/domain/users/preferences.schema';
 import { createApp } from '../../src/http/app';

@@ -8,7 +8,9 @@ import type { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
 
 /** Why an address is suppressed. */
-export type SuppressionReason = 'bounced' | 'invalid' | 'spam_report' | 'unsubscribed';
+/** The reasons a suppression entry records. */
+export const SUPPRESSION_REASONS = ['bounced', 'invalid', 'spam_report', 'unsubscribed'] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 // ------------------------------------------------------------------------------------------------
 // Events

@@ -30,6 +30,7 @@ import {
   sendGridEventSchema,
   statusOf,
   suppressionReasonOf,
+  SUPPRESSION_REASONS,
   type AddressEvent,
   type EventBatchSummary,
   type Parsed,
@@ -69,16 +70,6 @@ export interface SuppressionDoc {
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
-
-export { normaliseEmail, suppressionKey };
-
-/** The reasons an entry may record; another stored value reads as no reason. */
-const SUPPRESSION_REASONS: readonly SuppressionReason[] = [
-  'bounced',
-  'invalid',
-  'spam_report',
-  'unsubscribed',
-];
 
 function suppressionRef(db: Firestore, email: string): DocumentReference {
   return db.collection(EMAIL_SUPPRESSIONS).doc(suppressionKey(email));

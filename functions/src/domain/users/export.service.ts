@@ -11,7 +11,7 @@ import {
 import type { Clock } from '../../core/clock';
 import { AppError } from '../../core/errors';
 import { applyShape } from '../../core/query-shape';
-import { suppressionKey } from '../notifications/suppressions.service';
+import { suppressionKey } from '../notifications/suppression-keys';
 import {
   USER_EXPORT_FORMAT,
   exportedProjectSchema,
